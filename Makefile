@@ -1,0 +1,38 @@
+# relmongo — build, test, demo, benchmarks. GOTOOLCHAIN=local: the Temporal server pins Go 1.26.8.
+export GOTOOLCHAIN := local
+GO ?= go
+BIN := bin/relmongo
+
+# Packages whose tests are pure unit/workflow tests: they run under the race detector.
+UNIT_PKGS := ./internal/... ./workflows/... ./apiserver/... ./activities/... ./worker/...
+
+.PHONY: build test unit e2e vet demo dev bench clean
+
+build:
+	$(GO) build -o $(BIN) ./cmd/relmongo
+
+## test: everything CI runs — vet, unit tests with -race, end-to-end tests against real PostgreSQL.
+test: vet unit e2e
+
+vet:
+	$(GO) vet ./...
+	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || (echo "gofmt needed:"; gofmt -l .; exit 1)
+
+unit:
+	$(GO) test -race -count=1 $(UNIT_PKGS)
+
+e2e:
+	$(GO) test -count=1 -timeout 20m ./tests/...
+
+## demo: Chinook from PostgreSQL into the embedded MongoDB on the embedded dev stack.
+demo: build
+	./$(BIN) demo $(DEMO_FLAGS)
+
+dev: build
+	./$(BIN) dev $(DEV_FLAGS)
+
+bench:
+	@echo "benchmarks are not written yet (issue 8)"; exit 1
+
+clean:
+	rm -rf bin

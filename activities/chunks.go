@@ -1,0 +1,213 @@
+package activities
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.mongodb.org/mongo-driver/bson"
+	"go.temporal.io/sdk/activity"
+
+	"github.com/relmongo/relmongo/internal/assemble"
+	"github.com/relmongo/relmongo/internal/contract"
+	"github.com/relmongo/relmongo/internal/convert"
+	mongosink "github.com/relmongo/relmongo/internal/sink/mongo"
+	"github.com/relmongo/relmongo/internal/source"
+	"github.com/relmongo/relmongo/internal/store"
+)
+
+// Batch limits of one bulk write: well under the 16 MiB / 100k-operation limits of a command, and
+// large enough that round trips do not dominate.
+const (
+	maxBatchDocs  = 1000
+	maxBatchBytes = 8 << 20
+	// statementTimeout bounds each source statement of a chunk (user filters are untrusted SQL).
+	statementTimeout = 10 * time.Minute
+)
+
+// PlanChunks returns the next key ranges of a collection's root table.
+func (a *Activities) PlanChunks(ctx context.Context, in contract.PlanChunksInput) (contract.PlanChunksResult, error) {
+	src, err := a.openSource(ctx, in.Connections, in.Options)
+	if err != nil {
+		return contract.PlanChunksResult{}, err
+	}
+	uppers, done, err := src.PlanChunks(ctx, in.Plan.Root, in.After, max(in.Options.ChunkRows, 1), max(in.MaxChunks, 1))
+	if err != nil {
+		return contract.PlanChunksResult{}, classify(err)
+	}
+	res := contract.PlanChunksResult{Done: done}
+	lower := in.After
+	seq := in.FirstSeq
+	for _, u := range uppers {
+		res.Chunks = append(res.Chunks, contract.Chunk{Seq: seq, Lower: lower, Upper: u})
+		lower = u
+		seq++
+	}
+	if done {
+		res.Chunks = append(res.Chunks, contract.Chunk{Seq: seq, Lower: lower})
+		seq++
+	}
+	st := store.CollectionState{JobID: in.JobID, Collection: in.Plan.Name, State: "RUNNING", RootTable: in.Plan.Root.Table.String(), EstimatedRows: in.Plan.Root.EstimatedRows, ChunksPlanned: seq}
+	if err := a.Store.PutCollection(ctx, st); err != nil {
+		return contract.PlanChunksResult{}, fmt.Errorf("recording the plan of %s: %w", in.Plan.Name, err)
+	}
+	return res, nil
+}
+
+// chunkRun is the state of one CopyChunk attempt.
+type chunkRun struct {
+	a        *Activities
+	in       contract.CopyChunkInput
+	target   *mongosink.Target
+	builder  *assemble.Builder
+	progress store.ChunkProgress
+	batch    []bson.Raw
+	batchLen int
+	events   []store.Event
+	// failAfterFirstFlush is the test hook that simulates a crash mid-write.
+	failAfterFirstFlush bool
+}
+
+// CopyChunk reads one key range of the root table in a snapshot transaction, assembles complete
+// documents and writes them idempotently, recording progress after every batch.
+func (a *Activities) CopyChunk(ctx context.Context, in contract.CopyChunkInput) (contract.CopyChunkResult, error) {
+	src, err := a.openSource(ctx, in.Connections, in.Options)
+	if err != nil {
+		return contract.CopyChunkResult{}, err
+	}
+	target, err := a.openTarget(ctx, in.Connections)
+	if err != nil {
+		return contract.CopyChunkResult{}, err
+	}
+	loc, err := time.LoadLocation(in.Options.SourceTimeZone)
+	if err != nil {
+		return contract.CopyChunkResult{}, setupError(fmt.Errorf("sourceTimeZone %q: %w", in.Options.SourceTimeZone, err))
+	}
+	caps := target.Capabilities()
+	limits := convert.TargetLimits{
+		NoDecimal128: !caps.Decimal128, NoNaNInf: !caps.NaNInfDoubles, NoNestedArrays: !caps.NestedArrays,
+		NoNULInStrings: !caps.NULInStrings, NoDottedOrDollarKeys: !caps.DottedDollarKeys,
+		// FerretDB stores -0.0 as 0: refuse it there rather than change the value silently.
+		NoNegativeZero: caps.Product == mongosink.ProductFerretDB,
+	}
+	builder, err := assemble.New(&in.Plan, convert.Options{Location: loc}, limits)
+	if err != nil {
+		return contract.CopyChunkResult{}, setupError(err)
+	}
+	run := &chunkRun{a: a, in: in, target: target, builder: builder,
+		progress: store.ChunkProgress{JobID: in.JobID, Collection: in.Plan.Name, Seq: in.Chunk.Seq}}
+	info := activity.GetInfo(ctx)
+	if h := in.Hooks.FailChunkOnce; h != nil && *h == in.Chunk.Seq && info.Attempt == 1 {
+		run.failAfterFirstFlush = true
+	}
+	if err := run.copy(ctx, src); err != nil {
+		return contract.CopyChunkResult{}, err
+	}
+	return contract.CopyChunkResult{RowsRead: run.progress.RowsRead, DocsWritten: run.progress.DocsWritten,
+		RecordErrors: run.progress.RecordErrors, Bytes: run.progress.Bytes}, nil
+}
+
+func (r *chunkRun) copy(ctx context.Context, src source.Source) error {
+	snap, err := src.Snapshot(ctx, source.SnapshotOptions{StatementTimeoutMillis: statementTimeout.Milliseconds()})
+	if err != nil {
+		return classify(err)
+	}
+	defer snap.Close(context.WithoutCancel(ctx)) //nolint:errcheck // read-only
+	var throttle time.Duration
+	if rps := r.in.Hooks.ThrottleRowsPerSecond; rps > 0 {
+		throttle = time.Second / time.Duration(rps)
+	}
+	batchDocs := maxBatchDocs
+	if r.failAfterFirstFlush {
+		batchDocs = 2 // flush early so the simulated failure happens after a partial write
+	}
+	c := r.in.Chunk
+	err = snap.ReadRange(ctx, r.in.Plan.Root, c.Lower, c.Upper, func(row source.Row) error {
+		r.progress.RowsRead++
+		doc, rerr := r.builder.Build(row)
+		if rerr != nil {
+			r.recordError(rerr)
+		} else {
+			r.batch = append(r.batch, doc)
+			r.batchLen += len(doc)
+		}
+		if len(r.batch) >= batchDocs || int64(r.batchLen) >= min(int64(maxBatchBytes), max(r.in.Options.ChunkBytes, 1)) {
+			if err := r.flush(ctx); err != nil {
+				return err
+			}
+			if r.failAfterFirstFlush {
+				return errors.New("test hook: simulated worker failure after a partial write")
+			}
+		}
+		if throttle > 0 {
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(throttle):
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return classify(err)
+	}
+	if err := r.flush(ctx); err != nil {
+		return classify(err)
+	}
+	r.progress.Done = true
+	return r.save(ctx)
+}
+
+// flush writes the pending batch and records progress.
+func (r *chunkRun) flush(ctx context.Context) error {
+	if len(r.batch) > 0 {
+		res, err := r.target.Write(ctx, r.in.Plan.Name, r.batch)
+		if err != nil {
+			return fmt.Errorf("writing %d documents to %s: %w", len(r.batch), r.in.Plan.Name, err)
+		}
+		for _, rej := range res.Rejected {
+			r.recordError(&assemble.RecordError{Collection: r.in.Plan.Name, Table: r.in.Plan.Root.Table,
+				Key: map[string]string{"_id": rej.ID.String()}, Reason: fmt.Sprintf("the target rejected the document (code %d): %s", rej.Code, rej.Message)})
+		}
+		r.progress.DocsWritten += int64(res.Inserted + res.Replaced)
+		r.progress.Bytes += int64(r.batchLen)
+		r.batch = r.batch[:0]
+		r.batchLen = 0
+	}
+	activity.RecordHeartbeat(ctx, r.progress.RowsRead)
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return r.save(ctx)
+}
+
+func (r *chunkRun) save(ctx context.Context) error {
+	r.progress.UpdatedAt = time.Now().UTC()
+	if len(r.events) > 0 {
+		if err := r.a.Store.AppendEvents(ctx, r.in.JobID, r.events); err != nil {
+			return fmt.Errorf("recording events: %w", err)
+		}
+		r.events = r.events[:0]
+	}
+	if err := r.a.Store.PutChunk(ctx, r.progress); err != nil {
+		return fmt.Errorf("recording progress: %w", err)
+	}
+	return nil
+}
+
+// recordError counts a record error and queues its event per errorHandling (API.md).
+func (r *chunkRun) recordError(rerr *assemble.RecordError) {
+	r.progress.RecordErrors++
+	eventType := "ERROR"
+	switch r.in.Options.ErrorHandling {
+	case "WARN":
+		eventType = "WARNING"
+	case "SKIP":
+		return
+	}
+	r.events = append(r.events, store.Event{
+		JobID: r.in.JobID, EventType: eventType, Stage: "SNAPSHOTTING", Message: rerr.Error(), Timestamp: time.Now().UTC(),
+		ErrorType: "RecordError", LocationType: "TABLE", LocationName: rerr.Table.String(), FieldName: rerr.Column, Key: rerr.Key, Count: 1,
+	})
+}

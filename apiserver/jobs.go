@@ -1,0 +1,228 @@
+package apiserver
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/gorilla/mux"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+
+	"github.com/relmongo/relmongo/internal/connstr"
+	"github.com/relmongo/relmongo/internal/contract"
+	"github.com/relmongo/relmongo/internal/preflight"
+	mongosink "github.com/relmongo/relmongo/internal/sink/mongo"
+	"github.com/relmongo/relmongo/internal/store"
+)
+
+// storedRequest is what a job record keeps of its create request (no secrets): it is echoed in
+// the status object.
+type storedRequest struct {
+	Options                contract.Options                      `json:"options"`
+	RelationalTableFilters map[string]map[string]json.RawMessage `json:"relationalTableFilters,omitempty"`
+	CollectionFilters      []string                              `json:"collectionFilters,omitempty"`
+	VerificationRequested  bool                                  `json:"verificationRequested"`
+}
+
+func (s *Server) createJob(w http.ResponseWriter, r *http.Request) {
+	var req createJobRequest
+	if err := decodeStrict(r, &req); err != nil {
+		s.writeError(w, http.StatusBadRequest, "invalid job request", err.Error(), "")
+		return
+	}
+	opts, probs := req.validate(s.cfg.AllowTestHooks)
+	if len(probs.invalid) > 0 {
+		s.writeError(w, http.StatusBadRequest, "invalid job request: "+strconv.Itoa(len(probs.invalid))+" problem(s)", strings.Join(probs.invalid, "; "), "")
+		return
+	}
+	if len(probs.unrunning) > 0 {
+		s.writeError(w, http.StatusUnprocessableEntity, "the job cannot run", strings.Join(probs.unrunning, "; "), "")
+		return
+	}
+	proj, ok := s.loadProject(w, r, *req.ProjectID)
+	if !ok {
+		return
+	}
+	if proj.Source.Type != *req.JDBC.Type {
+		s.writeError(w, http.StatusUnprocessableEntity, "the job cannot run",
+			fmt.Sprintf("project %s reads a %s database but jdbcConnectionDetails.type is %s", *req.ProjectID, proj.Source.Type, *req.JDBC.Type), "")
+		return
+	}
+	src, err := connstr.ParseSource(*req.JDBC.Type, *req.JDBC.URL, req.JDBC.User, req.JDBC.Password)
+	if err != nil {
+		s.writeError(w, http.StatusBadRequest, "invalid jdbcConnectionDetails.url", err.Error(), "")
+		return
+	}
+	mongoURI := *req.Mongo.ConnectionString
+	if _, err := mongosink.DatabaseName(mongoURI); err != nil {
+		s.writeError(w, http.StatusUnprocessableEntity, "invalid mongodbConnectionDetails.connectionString", err.Error(), "")
+		return
+	}
+	targetKey, err := connstr.MongoTargetKey(mongoURI)
+	if err != nil {
+		s.writeError(w, http.StatusUnprocessableEntity, "invalid mongodbConnectionDetails.connectionString", err.Error(), "")
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.PreflightTimeout)
+	defer cancel()
+	check := preflight.Run(ctx, preflight.Input{Project: proj, Source: src, MongoURI: mongoURI,
+		CollectionFilters: req.CollectionFilters, TableFilters: req.RelationalTableFilters})
+	if len(check.Problems) > 0 {
+		s.writeError(w, http.StatusUnprocessableEntity, "the job cannot run: "+strconv.Itoa(len(check.Problems))+" check(s) failed",
+			strings.Join(check.Problems, "; "), "")
+		return
+	}
+	if n, err := s.store.CountInProgress(r.Context(), *req.ProjectID, targetKey); err != nil {
+		s.storeError(w, err, "jobs")
+		return
+	} else if n > 0 {
+		s.writeError(w, http.StatusConflict, "another job of this project is in progress on the same target database",
+			"wait for it to finish or stop it (GET /api/v1/jobs?type=IN_PROGRESS&projectId="+*req.ProjectID+")", "")
+		return
+	}
+	srcSealed, err := s.key.SealJSON(contract.SourceSecret{URL: *req.JDBC.URL, User: req.JDBC.User, Password: req.JDBC.Password})
+	if err != nil {
+		s.writeError(w, http.StatusInternalServerError, "internal error sealing the connection", "", "")
+		return
+	}
+	tgtSealed, err := s.key.SealJSON(contract.TargetSecret{ConnectionString: mongoURI})
+	if err != nil {
+		s.writeError(w, http.StatusInternalServerError, "internal error sealing the connection", "", "")
+		return
+	}
+	jobID := uuid.NewString()
+	input := contract.MigrationInput{
+		JobID: jobID, ProjectID: *req.ProjectID, Project: proj,
+		Connections: contract.Connections{SourceType: *req.JDBC.Type, Source: srcSealed, Target: tgtSealed},
+		Options:     opts, CollectionFilters: req.CollectionFilters, TableFilters: req.RelationalTableFilters,
+	}
+	if req.TestHooks != nil {
+		input.Hooks = *req.TestHooks
+	}
+	projDoc, _ := json.Marshal(proj)
+	filters, _ := json.Marshal(req.RelationalTableFilters)
+	sr := storedRequest{Options: opts, CollectionFilters: req.CollectionFilters}
+	_ = json.Unmarshal(filters, &sr.RelationalTableFilters)
+	reqDoc, _ := json.Marshal(sr)
+	job := store.Job{
+		ID: jobID, ProjectID: *req.ProjectID, SubmittedAt: s.now().UTC(), Status: contract.StatusNotStarted,
+		TargetKey: targetKey, Request: reqDoc, Project: projDoc,
+		JDBCConnectionString: src.Masked(), MongoConnectionString: connstr.MaskMongoURI(mongoURI),
+	}
+	if err := s.store.CreateJob(r.Context(), job); err != nil {
+		s.storeError(w, err, "job")
+		return
+	}
+	_, err = s.temporal.ExecuteWorkflow(r.Context(), client.StartWorkflowOptions{
+		ID: jobID, TaskQueue: contract.TaskQueue,
+		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+	}, contract.MigrationWorkflow, input)
+	if err != nil {
+		failed := contract.StatusFailed
+		now := s.now().UTC()
+		fe, _ := json.Marshal(contract.FailureError{ErrorType: contract.ErrTypeInternal, Message: "the job could not be started in Temporal: " + err.Error(), FailureAt: now.Format(time.RFC3339), SetupError: true})
+		_ = s.store.UpdateJob(r.Context(), jobID, store.JobUpdate{Status: &failed, FinishedAt: &now, FailureError: fe})
+		s.log.Error("starting workflow", "job", jobID, "error", err)
+		s.writeError(w, http.StatusServiceUnavailable, "the job could not be started: Temporal is unreachable", err.Error(), jobID)
+		return
+	}
+	s.log.Info("job started", "job", jobID, "project", *req.ProjectID)
+	s.respondJob(w, r, jobID)
+}
+
+func (s *Server) getJob(w http.ResponseWriter, r *http.Request) {
+	id := mux.Vars(r)["jobId"]
+	if !idPattern.MatchString(id) {
+		s.writeError(w, http.StatusBadRequest, "invalid job id "+strconv.Quote(id), "ids match ^[A-Za-z0-9-]+$", "")
+		return
+	}
+	s.respondJob(w, r, id)
+}
+
+func (s *Server) respondJob(w http.ResponseWriter, r *http.Request, id string) {
+	st, err := s.jobStatus(r.Context(), id)
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			s.writeError(w, http.StatusNotFound, "job "+id+" not found", "", id)
+			return
+		}
+		s.log.Error("reading job", "job", id, "error", err)
+		s.writeError(w, http.StatusInternalServerError, "internal error reading job "+id, "", id)
+		return
+	}
+	writeJSON(w, http.StatusOK, st)
+}
+
+func (s *Server) listJobs(w http.ResponseWriter, r *http.Request) {
+	sort, limit, ok := s.listParams(w, r, "submittedAt,DESC")
+	if !ok {
+		return
+	}
+	q := r.URL.Query()
+	f := store.JobFilter{ProjectID: q.Get("projectId"), Sort: sort, Limit: limit}
+	switch t := q.Get("type"); t {
+	case "":
+	case "IN_PROGRESS":
+		f.InProgress = true
+	default:
+		s.writeError(w, http.StatusBadRequest, "invalid type "+strconv.Quote(t), "the only type filter is IN_PROGRESS", "")
+		return
+	}
+	jobs, err := s.store.ListJobs(r.Context(), f)
+	if err != nil {
+		if errors.Is(err, store.ErrInvalid) {
+			s.writeError(w, http.StatusBadRequest, "invalid list parameters", err.Error(), "")
+			return
+		}
+		s.storeError(w, err, "jobs")
+		return
+	}
+	out := make([]*jobStatus, 0, len(jobs))
+	for _, j := range jobs {
+		st, err := s.statusOf(r.Context(), j)
+		if err != nil {
+			s.storeError(w, err, "job "+j.ID)
+			return
+		}
+		out = append(out, st)
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) jobLogs(w http.ResponseWriter, r *http.Request) {
+	id := mux.Vars(r)["jobId"]
+	q := r.URL.Query()
+	limit, offset := 1000, 0
+	for name, dst := range map[string]*int{"limit": &limit, "offset": &offset} {
+		if v := q.Get(name); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 {
+				s.writeError(w, http.StatusBadRequest, "invalid "+name+" "+strconv.Quote(v), name+" must be an integer >= 0", id)
+				return
+			}
+			*dst = n
+		}
+	}
+	evType := q.Get("eventType")
+	if evType != "" && evType != "ERROR" && evType != "WARNING" && evType != "INFO" {
+		s.writeError(w, http.StatusBadRequest, "invalid eventType "+strconv.Quote(evType), "use ERROR, WARNING or INFO", id)
+		return
+	}
+	evs, err := s.store.ListEvents(r.Context(), id, limit, offset, evType)
+	if err != nil {
+		s.storeError(w, err, "job "+id)
+		return
+	}
+	out := make([]jobEvent, 0, len(evs))
+	for _, e := range evs {
+		out = append(out, eventOf(e))
+	}
+	writeJSON(w, http.StatusOK, out)
+}

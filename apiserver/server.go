@@ -1,0 +1,180 @@
+// Package apiserver is relmongo's REST API (API.md): a gorilla/mux router whose handlers validate
+// requests strictly, read the store, and start or query Temporal workflows.
+package apiserver
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gorilla/mux"
+	"go.temporal.io/sdk/client"
+
+	"github.com/relmongo/relmongo/internal/secret"
+	"github.com/relmongo/relmongo/internal/store"
+)
+
+// Config configures the API server.
+type Config struct {
+	// Namespace is the Temporal namespace jobs run in.
+	Namespace string
+	// TemporalUIURL is the base URL of the Temporal Web UI, for job links ("" = no link).
+	TemporalUIURL string
+	// AllowTestHooks accepts the test-only "testHooks" request field (tests and benchmarks only).
+	AllowTestHooks bool
+	// PreflightTimeout bounds the checks of POST /jobs (API.md: at most 10 s).
+	PreflightTimeout time.Duration
+	// Logger receives request logs (never secrets).
+	Logger *slog.Logger
+}
+
+// Server holds the handlers' dependencies.
+type Server struct {
+	store    *store.Store
+	temporal client.Client
+	key      secret.Key
+	cfg      Config
+	log      *slog.Logger
+	now      func() time.Time
+}
+
+// New creates the API server.
+func New(st *store.Store, tc client.Client, key secret.Key, cfg Config) *Server {
+	if cfg.PreflightTimeout <= 0 {
+		cfg.PreflightTimeout = 10 * time.Second
+	}
+	if cfg.Namespace == "" {
+		cfg.Namespace = "default"
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	return &Server{store: st, temporal: tc, key: key, cfg: cfg, log: cfg.Logger, now: time.Now}
+}
+
+// Handler returns the router with every route of API.md that this build implements.
+func (s *Server) Handler() http.Handler {
+	r := mux.NewRouter()
+	r.HandleFunc("/healthz", s.healthz).Methods(http.MethodGet)
+	r.HandleFunc("/readyz", s.readyz).Methods(http.MethodGet)
+	api := r.PathPrefix("/api/v1").Subrouter()
+	api.HandleFunc("/project", s.listProjects).Methods(http.MethodGet)
+	api.HandleFunc("/project/import", s.importProject).Methods(http.MethodPost)
+	api.HandleFunc("/project/{projectId}", s.getProject).Methods(http.MethodGet)
+	api.HandleFunc("/project/{projectId}/export", s.exportProject).Methods(http.MethodGet)
+	api.HandleFunc("/jobs", s.listJobs).Methods(http.MethodGet)
+	api.HandleFunc("/jobs", s.createJob).Methods(http.MethodPost)
+	api.HandleFunc("/jobs/{jobId}", s.getJob).Methods(http.MethodGet)
+	api.HandleFunc("/jobs/{jobId}/logs", s.jobLogs).Methods(http.MethodGet)
+	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		s.writeError(w, http.StatusNotFound, "no such endpoint; see /api/v1/openapi.json", "", "")
+	})
+	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		s.writeError(w, http.StatusMethodNotAllowed, fmt.Sprintf("method %s is not allowed on %s", req.Method, req.URL.Path), "", "")
+	})
+	return s.recoverer(r)
+}
+
+// recoverer turns a panic into a 500 without a stack trace in the response.
+func (s *Server) recoverer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				s.log.Error("handler panic", "path", r.URL.Path, "panic", fmt.Sprint(v))
+				s.writeError(w, http.StatusInternalServerError, "internal error (a bug): please report it", "", "")
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+	defer cancel()
+	var problems []string
+	if err := s.store.Ping(ctx); err != nil {
+		problems = append(problems, "store: "+err.Error())
+	}
+	if _, err := s.temporal.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
+		problems = append(problems, "temporal: "+err.Error())
+	}
+	if len(problems) > 0 {
+		s.writeError(w, http.StatusServiceUnavailable, "not ready", strings.Join(problems, "; "), "")
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}
+
+// errorBody is API.md's error body.
+type errorBody struct {
+	Message     string `json:"message"`
+	Description string `json:"description,omitempty"`
+	Timestamp   string `json:"timestamp"`
+	JobID       string `json:"jobId,omitempty"`
+}
+
+func (s *Server) writeError(w http.ResponseWriter, status int, message, description, jobID string) {
+	writeJSON(w, status, errorBody{Message: message, Description: description, Timestamp: s.now().UTC().Format(time.RFC3339), JobID: jobID})
+}
+
+// storeError maps store errors to API errors.
+func (s *Server) storeError(w http.ResponseWriter, err error, what string) {
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		s.writeError(w, http.StatusNotFound, what+" not found", "", "")
+	case errors.Is(err, store.ErrConflict):
+		s.writeError(w, http.StatusConflict, what+" conflicts with an existing one", err.Error(), "")
+	default:
+		s.log.Error("store error", "what", what, "error", err)
+		s.writeError(w, http.StatusInternalServerError, "internal error reading "+what, "", "")
+	}
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
+}
+
+// maxBodyBytes bounds request bodies (projects are the largest: a few hundred KB at most).
+const maxBodyBytes = 8 << 20
+
+// decodeStrict decodes one JSON value, refusing unknown fields and trailing data; the error
+// message says where the body is wrong.
+func decodeStrict(r *http.Request, v any) error {
+	dec := json.NewDecoder(io.LimitReader(r.Body, maxBodyBytes))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var syn *json.SyntaxError
+		var typ *json.UnmarshalTypeError
+		switch {
+		case errors.Is(err, io.EOF):
+			return errors.New("the request body is empty; send a JSON object")
+		case errors.Is(err, io.ErrUnexpectedEOF):
+			return errors.New("malformed JSON: the body ends in the middle of a value")
+		case errors.As(err, &syn):
+			return fmt.Errorf("malformed JSON at byte %d: %v", syn.Offset, syn)
+		case errors.As(err, &typ):
+			return fmt.Errorf("field %q must be %s, not JSON %s", typ.Field, typ.Type.String(), typ.Value)
+		case strings.HasPrefix(err.Error(), "json: unknown field "):
+			return fmt.Errorf("unknown field %s; remove it (see API.md for the request shape)", strings.TrimPrefix(err.Error(), "json: unknown field "))
+		}
+		return fmt.Errorf("invalid JSON body: %v", err)
+	}
+	if dec.More() {
+		return errors.New("the request body holds more than one JSON value")
+	}
+	return nil
+}

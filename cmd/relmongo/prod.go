@@ -1,0 +1,144 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/spf13/cobra"
+	"go.temporal.io/sdk/client"
+
+	"github.com/relmongo/relmongo/activities"
+	"github.com/relmongo/relmongo/apiserver"
+	"github.com/relmongo/relmongo/internal/secret"
+	"github.com/relmongo/relmongo/internal/store"
+	"github.com/relmongo/relmongo/worker"
+)
+
+// clusterFlags select an existing Temporal cluster, the metadata store and the secret key.
+type clusterFlags struct {
+	temporalAddress string
+	namespace       string
+	storePath       string
+	keyFile         string
+}
+
+func (f *clusterFlags) register(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&f.temporalAddress, "temporal-address", envOr("TEMPORAL_ADDRESS", "127.0.0.1:7233"), "Temporal frontend host:port (env TEMPORAL_ADDRESS)")
+	cmd.Flags().StringVar(&f.namespace, "namespace", envOr("TEMPORAL_NAMESPACE", "default"), "Temporal namespace (env TEMPORAL_NAMESPACE)")
+	cmd.Flags().StringVar(&f.storePath, "store", envOr("RELMONGO_STORE", "relmongo.db"), "metadata store: path of the SQLite file shared by api and workers (env RELMONGO_STORE)")
+	cmd.Flags().StringVar(&f.keyFile, "secret-key-file", envOr("RELMONGO_SECRET_KEY_FILE", ""), "file holding the base64 AES-256 key that seals connection secrets; the env RELMONGO_SECRET_KEY may hold the key itself. api and workers need the same key")
+}
+
+func (f *clusterFlags) key() (secret.Key, error) {
+	if k := envOr("RELMONGO_SECRET_KEY", ""); k != "" {
+		return secret.ParseKey(k)
+	}
+	if f.keyFile == "" {
+		return secret.Key{}, errors.New("no secret key: set RELMONGO_SECRET_KEY or --secret-key-file (the same key on the api and every worker)")
+	}
+	return secret.LoadOrCreateKeyFile(f.keyFile)
+}
+
+func (f *clusterFlags) open(ctx context.Context, g *globals) (*store.Store, client.Client, secret.Key, error) {
+	key, err := f.key()
+	if err != nil {
+		return nil, nil, secret.Key{}, err
+	}
+	st, err := store.OpenSQLite(ctx, f.storePath)
+	if err != nil {
+		return nil, nil, secret.Key{}, err
+	}
+	tc, err := client.DialContext(ctx, client.Options{HostPort: f.temporalAddress, Namespace: f.namespace})
+	if err != nil {
+		st.Close()
+		return nil, nil, secret.Key{}, fmt.Errorf("connecting to Temporal at %s: %w", f.temporalAddress, err)
+	}
+	return st, tc, key, nil
+}
+
+// checkLoopback refuses to listen beyond this machine: API tokens are not implemented yet, and
+// an unauthenticated API must never be reachable from the network (API.md, Auth).
+func checkLoopback(addr string) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("invalid listen address %q: %w (use host:port, e.g. 127.0.0.1:8278)", addr, err)
+	}
+	ip := net.ParseIP(host)
+	if host == "localhost" || (ip != nil && ip.IsLoopback()) {
+		return nil
+	}
+	return fmt.Errorf("refusing to listen on %s: a non-loopback address requires an API token, which this build does not support yet; listen on 127.0.0.1", addr)
+}
+
+func apiCmd(g *globals) *cobra.Command {
+	f := &clusterFlags{}
+	var listen, uiURL string
+	cmd := &cobra.Command{
+		Use:   "api",
+		Short: "Run the REST API against an existing Temporal cluster",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkLoopback(listen); err != nil {
+				return err
+			}
+			st, tc, key, err := f.open(cmd.Context(), g)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			defer tc.Close()
+			srv := apiserver.New(st, tc, key, apiserver.Config{Namespace: f.namespace, TemporalUIURL: uiURL, Logger: g.logger()})
+			hs := &http.Server{Addr: listen, Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+			errc := make(chan error, 1)
+			go func() { errc <- hs.ListenAndServe() }()
+			fmt.Fprintf(cmd.OutOrStdout(), "relmongo API listening on http://%s/api/v1\n", listen)
+			select {
+			case err := <-errc:
+				return err
+			case <-cmd.Context().Done():
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			return hs.Shutdown(ctx)
+		},
+	}
+	f.register(cmd)
+	cmd.Flags().StringVar(&listen, "listen", "127.0.0.1:8278", "listen address")
+	cmd.Flags().StringVar(&uiURL, "temporal-ui-url", envOr("TEMPORAL_UI_URL", ""), "base URL of the Temporal Web UI, for job links")
+	return cmd
+}
+
+func workerCmd(g *globals) *cobra.Command {
+	f := &clusterFlags{}
+	var maxActivities int
+	cmd := &cobra.Command{
+		Use:   "worker",
+		Short: "Run workflows and activities against an existing Temporal cluster (run many to scale out)",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			st, tc, key, err := f.open(cmd.Context(), g)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			defer tc.Close()
+			acts := activities.New(st, key, g.logger())
+			defer acts.Close()
+			w := worker.New(tc, acts, worker.Options{MaxConcurrentActivities: maxActivities})
+			if err := w.Start(); err != nil {
+				return fmt.Errorf("starting the worker: %w", err)
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), "relmongo worker polling task queue relmongo")
+			<-cmd.Context().Done()
+			// Stop waits for in-flight activities up to the worker stop timeout; Temporal retries
+			// whatever did not finish.
+			w.Stop()
+			return nil
+		},
+	}
+	f.register(cmd)
+	cmd.Flags().IntVar(&maxActivities, "max-concurrent-activities", 0, "activities this process runs at once (0 = SDK default)")
+	return cmd
+}

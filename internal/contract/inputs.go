@@ -1,0 +1,179 @@
+package contract
+
+import (
+	"github.com/relmongo/relmongo/internal/project"
+	"github.com/relmongo/relmongo/internal/secret"
+)
+
+// Options are a job's options (API.md, Create request), with defaults applied.
+type Options struct {
+	Mode                 string `json:"mode"`
+	DropCollections      bool   `json:"dropCollections"`
+	ErrorHandling        string `json:"errorHandling"`
+	ErrorTolerance       int64  `json:"errorTolerance"`
+	SourceTimeZone       string `json:"sourceTimeZone"`
+	ChunkRows            int64  `json:"chunkRows"`
+	ChunkBytes           int64  `json:"chunkBytes"`
+	Parallelism          int    `json:"parallelism"`
+	ChunkWindow          int    `json:"chunkWindow"`
+	MaxSourceConnections int    `json:"maxSourceConnections"`
+}
+
+// Connections are the sealed source and target connection details. Only ciphertext is ever
+// serialized into workflow history (ARCHITECTURE.md step 1).
+type Connections struct {
+	SourceType string        `json:"sourceType"`
+	Source     secret.Sealed `json:"source"`
+	Target     secret.Sealed `json:"target"`
+}
+
+// SourceSecret is the plaintext sealed in Connections.Source.
+type SourceSecret struct {
+	URL      string `json:"url"`
+	User     string `json:"user,omitempty"`
+	Password string `json:"password,omitempty"`
+}
+
+// TargetSecret is the plaintext sealed in Connections.Target.
+type TargetSecret struct {
+	ConnectionString string `json:"connectionString"`
+}
+
+// TestHooks are test-only knobs; a production API server refuses requests that set them.
+type TestHooks struct {
+	// FailChunkOnce makes the first attempt of the given chunk sequence number fail after it has
+	// written half of its documents.
+	FailChunkOnce *int64 `json:"failChunkOnce,omitempty"`
+	// ThrottleRowsPerSecond slows CopyChunk so tests can observe a running job.
+	ThrottleRowsPerSecond int64 `json:"throttleRowsPerSecond,omitempty"`
+	// ContinueAsNewAfterChunks overrides the collection workflow's continue-as-new threshold.
+	ContinueAsNewAfterChunks int `json:"continueAsNewAfterChunks,omitempty"`
+}
+
+// MigrationInput starts MigrationWorkflow. The workflow ID is JobID.
+type MigrationInput struct {
+	JobID       string           `json:"jobId"`
+	ProjectID   string           `json:"projectId"`
+	Project     *project.Project `json:"project"`
+	Connections Connections      `json:"connections"`
+	Options     Options          `json:"options"`
+	// CollectionFilters selects collections by name; empty = all.
+	CollectionFilters []string `json:"collectionFilters,omitempty"`
+	// TableFilters overrides the project's filters per table.
+	TableFilters map[string]map[string]project.TableFilter `json:"tableFilters,omitempty"`
+	Hooks        TestHooks                                 `json:"hooks,omitempty"`
+}
+
+// PrepareInput is the input of the Prepare activity.
+type PrepareInput struct {
+	Job MigrationInput `json:"job"`
+}
+
+// PrepareResult is what Prepare resolved: the plan of every collection to copy.
+type PrepareResult struct {
+	Collections []project.CollectionPlan `json:"collections"`
+}
+
+// ChunkBound is a typed, text-encoded key tuple; each element is the key column's value in the
+// source's text form, cast back to the column's type in SQL, so bigints, numerics and
+// microsecond timestamps survive exactly (never float64).
+type ChunkBound []string
+
+// Chunk is one key range (Lower, Upper] of a collection's root table; a nil bound is open.
+type Chunk struct {
+	Seq   int64      `json:"seq"`
+	Lower ChunkBound `json:"lower,omitempty"`
+	Upper ChunkBound `json:"upper,omitempty"`
+}
+
+// CollectionState is what a CollectionWorkflow carries across continue-as-new.
+type CollectionState struct {
+	// NextLower is the exclusive lower bound of the next chunk to plan; nil = table start.
+	NextLower ChunkBound `json:"nextLower,omitempty"`
+	// PlanDone is set once planning has reached the end of the table.
+	PlanDone bool `json:"planDone"`
+	// Pending are planned chunks not yet copied.
+	Pending []Chunk `json:"pending,omitempty"`
+	// NextSeq is the sequence number of the next chunk to plan.
+	NextSeq int64 `json:"nextSeq"`
+	// Counters so far, for the workflow's own decisions (the store holds the reported figures).
+	ChunksDone   int64 `json:"chunksDone"`
+	RecordErrors int64 `json:"recordErrors"`
+}
+
+// CollectionInput starts one CollectionWorkflow (ID "<jobId>-<collection>").
+type CollectionInput struct {
+	JobID       string                 `json:"jobId"`
+	Plan        project.CollectionPlan `json:"plan"`
+	Connections Connections            `json:"connections"`
+	Options     Options                `json:"options"`
+	Hooks       TestHooks              `json:"hooks,omitempty"`
+	State       CollectionState        `json:"state"`
+}
+
+// CollectionResult summarizes a finished collection.
+type CollectionResult struct {
+	Collection   string `json:"collection"`
+	ChunksDone   int64  `json:"chunksDone"`
+	RecordErrors int64  `json:"recordErrors"`
+}
+
+// PlanChunksInput asks for the next chunk boundaries after After.
+type PlanChunksInput struct {
+	JobID       string                 `json:"jobId"`
+	Plan        project.CollectionPlan `json:"plan"`
+	Connections Connections            `json:"connections"`
+	Options     Options                `json:"options"`
+	After       ChunkBound             `json:"after,omitempty"`
+	FirstSeq    int64                  `json:"firstSeq"`
+	// MaxChunks bounds the answer so a huge table's plan never travels in one payload.
+	MaxChunks int `json:"maxChunks"`
+}
+
+// PlanChunksResult lists the next chunks; Done means the last one is open-ended.
+type PlanChunksResult struct {
+	Chunks []Chunk `json:"chunks"`
+	Done   bool    `json:"done"`
+}
+
+// CopyChunkInput copies one chunk.
+type CopyChunkInput struct {
+	JobID       string                 `json:"jobId"`
+	Plan        project.CollectionPlan `json:"plan"`
+	Connections Connections            `json:"connections"`
+	Options     Options                `json:"options"`
+	Hooks       TestHooks              `json:"hooks,omitempty"`
+	Chunk       Chunk                  `json:"chunk"`
+}
+
+// CopyChunkResult reports one copied chunk.
+type CopyChunkResult struct {
+	RowsRead     int64 `json:"rowsRead"`
+	DocsWritten  int64 `json:"docsWritten"`
+	RecordErrors int64 `json:"recordErrors"`
+	Bytes        int64 `json:"bytes"`
+}
+
+// FinishCollectionInput marks a collection done.
+type FinishCollectionInput struct {
+	JobID      string `json:"jobId"`
+	Collection string `json:"collection"`
+	State      string `json:"state"`
+}
+
+// FailureError is the failureError object of the job status (API.md).
+type FailureError struct {
+	ErrorType          string `json:"errorType"`
+	Message            string `json:"message"`
+	FailureAt          string `json:"failureAt,omitempty"`
+	SetupError         bool   `json:"setupError"`
+	FailedLocation     string `json:"failedLocation,omitempty"`
+	FailedLocationType string `json:"failedLocationType,omitempty"`
+}
+
+// FinishJobInput records a job's end.
+type FinishJobInput struct {
+	JobID   string        `json:"jobId"`
+	Status  string        `json:"status"`
+	Failure *FailureError `json:"failure,omitempty"`
+}

@@ -1,0 +1,49 @@
+// Package contract holds what the API server, the workflows and the activities share: the names
+// Temporal persists (task queue, workflow, activity, signal and query names), the inputs and
+// results of every workflow and activity, and the job status model. Names here never change
+// silently: a rename would orphan running workflows.
+package contract
+
+// TaskQueue is the Temporal task queue every relmongo worker polls.
+const TaskQueue = "relmongo"
+
+// Workflow type names.
+const (
+	MigrationWorkflow  = "relmongo.Migration"
+	CollectionWorkflow = "relmongo.Collection"
+)
+
+// Activity type names.
+const (
+	PrepareActivity          = "relmongo.Prepare"
+	PlanChunksActivity       = "relmongo.PlanChunks"
+	CopyChunkActivity        = "relmongo.CopyChunk"
+	FinishCollectionActivity = "relmongo.FinishCollection"
+	FinishJobActivity        = "relmongo.FinishJob"
+)
+
+// Job statuses (API.md, Job status object).
+const (
+	StatusNotStarted = "NOT_STARTED"
+	StatusRunning    = "RUNNING"
+	StatusPaused     = "PAUSED"
+	StatusCancelling = "CANCELLING"
+	StatusCancelled  = "CANCELLED"
+	StatusFailed     = "FAILED"
+	StatusCleaningUp = "CLEANING_UP"
+	StatusCompleted  = "COMPLETED"
+)
+
+// IsTerminal reports whether a job in status s can no longer change.
+func IsTerminal(s string) bool {
+	return s == StatusCancelled || s == StatusFailed || s == StatusCompleted
+}
+
+// Error types of non-retryable application errors; stable because they reach failureError.errorType.
+const (
+	ErrTypeSetup       = "SetupError"
+	ErrTypeSource      = "SourceError"
+	ErrTypeTarget      = "TargetError"
+	ErrTypeRecordLimit = "RecordErrorLimitExceeded"
+	ErrTypeInternal    = "InternalError"
+)

@@ -1,0 +1,59 @@
+package project
+
+import "github.com/relmongo/relmongo/internal/convert"
+
+// CollectionPlan is a collection rule resolved against the source catalog: everything a copy
+// activity needs to read rows and assemble documents, frozen when the job is prepared so that a
+// chunk never re-interprets the project. It is JSON-serializable and travels in workflow inputs.
+type CollectionPlan struct {
+	Name string `json:"name"`
+	// KeyHandling is the effective mode: SINGLE (one key column), WRAPPED or GENERATED.
+	KeyHandling string    `json:"keyHandling"`
+	Root        TablePlan `json:"root"`
+}
+
+// TablePlan is one table of a collection's tree: the root, or an embedded table under its parent.
+type TablePlan struct {
+	Table TableRef `json:"table"`
+	// Columns are the columns to read, in select order.
+	Columns []ColumnPlan `json:"columns"`
+	// KeyColumns are the table's key (primary key, or a unique key on NOT NULL columns), in key
+	// order. For the root they drive chunking and _id; empty means the table has no usable key.
+	KeyColumns []string    `json:"keyColumns,omitempty"`
+	Filter     TableFilter `json:"filter,omitempty"`
+	// EstimatedRows is the catalog estimate when the plan was made (-1 unknown).
+	EstimatedRows int64 `json:"estimatedRows"`
+}
+
+// ColumnPlan is one column to read and how it appears in the document.
+type ColumnPlan struct {
+	Name     string       `json:"name"`
+	DataType string       `json:"dataType"`
+	Kind     convert.Kind `json:"kind"`
+	Element  convert.Kind `json:"element,omitempty"`
+	Scale    int          `json:"scale"`
+	// Output is the path of the output field; empty when the column is read only for the key.
+	Output   []string `json:"output,omitempty"`
+	Override string   `json:"override,omitempty"`
+	// OmitNull leaves the field out instead of writing null.
+	OmitNull bool `json:"omitNull,omitempty"`
+	// KeyPart is the 1-based position of the column in the _id, 0 when it is not part of it.
+	KeyPart int `json:"keyPart,omitempty"`
+	// IDName is the field name of the column inside a WRAPPED _id.
+	IDName string `json:"idName,omitempty"`
+}
+
+// ConvertColumn returns the conversion description of c.
+func (c ColumnPlan) ConvertColumn() convert.Column {
+	return convert.Column{Name: c.Name, Kind: c.Kind, Element: c.Element, Scale: c.Scale, Override: c.Override}
+}
+
+// Column returns the plan of the named column.
+func (t *TablePlan) Column(name string) (ColumnPlan, int, bool) {
+	for i, c := range t.Columns {
+		if c.Name == name {
+			return c, i, true
+		}
+	}
+	return ColumnPlan{}, -1, false
+}

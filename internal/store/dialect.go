@@ -1,0 +1,86 @@
+package store
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// dialect holds what differs between SQL backends. Queries in this package are
+// written once with "?" placeholders and standard SQL; a backend contributes
+// its placeholder syntax, its schema migrations and its constraint error
+// classification (typed codes, never message text).
+type dialect struct {
+	name string
+	// rebind rewrites "?" placeholders into the backend's syntax.
+	rebind func(query string) string
+	// migrations is the ordered schema history; migration i brings the schema
+	// to version i+1. Entries are only ever appended, never edited.
+	migrations [][]string
+	// isUniqueViolation reports a primary-key or unique-index violation.
+	isUniqueViolation func(err error) bool
+	// isForeignKeyViolation reports a reference to a missing parent row.
+	isForeignKeyViolation func(err error) bool
+	// limitOffset renders the paging clause; limit <= 0 means no limit.
+	limitOffset func(limit, offset int) string
+}
+
+// sqliteDialect is the embedded default backend.
+var sqliteDialect = dialect{
+	name:       "sqlite",
+	rebind:     func(q string) string { return q },
+	migrations: sqliteMigrations,
+	isUniqueViolation: func(err error) bool {
+		return sqliteCode(err, sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY)
+	},
+	isForeignKeyViolation: func(err error) bool { return sqliteCode(err, sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY) },
+	limitOffset: func(limit, offset int) string {
+		// SQLite needs a LIMIT before an OFFSET; -1 means "no limit".
+		switch {
+		case limit > 0 && offset > 0:
+			return " LIMIT " + strconv.Itoa(limit) + " OFFSET " + strconv.Itoa(offset)
+		case limit > 0:
+			return " LIMIT " + strconv.Itoa(limit)
+		case offset > 0:
+			return " LIMIT -1 OFFSET " + strconv.Itoa(offset)
+		}
+		return ""
+	},
+}
+
+// sqliteCode reports whether err is a SQLite error with one of the given
+// extended result codes (the driver enables extended codes on every conn).
+func sqliteCode(err error, codes ...int) bool {
+	var se *sqlite.Error
+	if !errors.As(err, &se) {
+		return false
+	}
+	for _, c := range codes {
+		if se.Code() == c {
+			return true
+		}
+	}
+	return false
+}
+
+// rebindDollar rewrites "?" into "$1", "$2", ... for PostgreSQL. The queries
+// of this package never contain "?" inside string literals, so a plain scan
+// is enough. Kept here, tested, so the PostgreSQL backend only has to wire it.
+func rebindDollar(q string) string {
+	var b strings.Builder
+	b.Grow(len(q) + 8)
+	n := 0
+	for i := 0; i < len(q); i++ {
+		if q[i] == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(q[i])
+	}
+	return b.String()
+}
