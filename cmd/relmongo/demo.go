@@ -89,11 +89,15 @@ func runDemo(cmd *cobra.Command, cfg stack.Config, pgURL string, exit bool) erro
 		return fmt.Errorf("starting the demo job: %w", err)
 	}
 	fmt.Fprintf(out, "Job %s started; follow it in the Temporal Web UI: %s\n", job.ID, job.Links.TemporalUI)
+	last := ""
 	final, err := api.WaitJob(ctx, job.ID, 500*time.Millisecond, func(j *apiclient.Job) {
-		fmt.Fprintf(out, "\r  %-11s rows %d/%d, collections done %d/%d   ", j.Status, j.Statistics.TotalEventsSeen, j.Statistics.TotalEvents,
+		line := fmt.Sprintf("  %-11s rows %d/%d, collections done %d/%d", j.Status, j.Statistics.TotalEventsSeen, j.Statistics.TotalEvents,
 			j.Statistics.TotalTableCount-j.Statistics.RemainingTableCount, j.Statistics.TotalTableCount)
+		if line != last {
+			fmt.Fprintln(out, line)
+			last = line
+		}
 	})
-	fmt.Fprintln(out)
 	if err != nil {
 		return err
 	}

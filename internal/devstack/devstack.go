@@ -4,9 +4,11 @@
 //
 // Everything listens on 127.0.0.1 only. With Config.DataDir set, Temporal
 // keeps its state in DataDir/temporal.db and FerretDB in DataDir/mongo/, so
-// workflows, search attributes and documents survive restarts; without it all
-// state lives in memory (FerretDB in a temporary directory) and is gone after
-// Close.
+// workflows, search attributes and documents survive restarts, and the
+// directory is locked (DataDir/devstack.lock) while the stack runs; without it
+// all state lives in memory (FerretDB in a temporary directory) and is gone
+// after Close. The namespace is created with a retention of 7 days (Temporal's
+// SQLite helper defaults to 24 hours); an existing namespace keeps its own.
 //
 // Known process-wide effects, all inherited from the embedded servers: the
 // Temporal SQLite plugin never closes its database connections (an in-memory
@@ -42,6 +44,8 @@ const (
 	defaultNamespace = "default"
 	// mongoSubdir holds FerretDB's SQLite files inside Config.DataDir.
 	mongoSubdir = "mongo"
+	// lockFile in Config.DataDir is locked while a stack uses the directory.
+	lockFile = "devstack.lock"
 	// defaultStartTimeout bounds Start when its context has no deadline.
 	defaultStartTimeout = 2 * time.Minute
 	// stopTimeout bounds each server's shutdown in Close.
@@ -88,6 +92,8 @@ type Stack struct {
 	temporal temporal.Server
 	// temporalLogLevel filters the Temporal server's log; shutdown raises it.
 	temporalLogLevel *slog.LevelVar
+	// unlockDataDir releases the data directory lock; nil in memory mode.
+	unlockDataDir func()
 
 	closeOnce sync.Once
 	closeErr  error
@@ -116,23 +122,8 @@ func Start(ctx context.Context, cfg Config) (*Stack, error) {
 		defer cancel()
 	}
 
-	var mongoDir string
-	if cfg.DataDir != "" {
-		mongoDir = filepath.Join(cfg.DataDir, mongoSubdir)
-		// 0700: the directory holds job data and, in `relmongo dev`, keys.
-		if err := os.MkdirAll(mongoDir, 0o700); err != nil {
-			return nil, fmt.Errorf("creating the data directory %s: %w", mongoDir, err)
-		}
-	}
-
-	p, err := planPorts(cfg)
-	if err != nil {
-		return nil, err
-	}
-
 	s := &Stack{
 		namespace:        cfg.Namespace,
-		ports:            p,
 		temporalLogLevel: new(slog.LevelVar),
 	}
 	s.temporalLogLevel.Set(slog.LevelWarn)
@@ -143,6 +134,26 @@ func Start(ctx context.Context, cfg Config) (*Stack, error) {
 			_ = s.shutdown()
 		}
 	}()
+
+	var mongoDir string
+	if cfg.DataDir != "" {
+		mongoDir = filepath.Join(cfg.DataDir, mongoSubdir)
+		// 0700: the directory holds job data and, in `relmongo dev`, keys.
+		if err := os.MkdirAll(mongoDir, 0o700); err != nil {
+			return nil, fmt.Errorf("creating the data directory %s: %w", mongoDir, err)
+		}
+		unlock, err := lockDataDir(cfg.DataDir)
+		if err != nil {
+			return nil, err
+		}
+		s.unlockDataDir = unlock
+	}
+
+	p, err := planPorts(cfg)
+	if err != nil {
+		return nil, err
+	}
+	s.ports = p
 
 	// The UI goes first, right after its port was checked: see startUI.
 	if p.ui != 0 {
@@ -328,6 +339,11 @@ func (s *Stack) shutdown() error {
 		wg.Go(func() { temporalErr = stopTemporal(s.temporal, stopTimeout) })
 	}
 	wg.Wait()
+	// The lock goes last: the next stack on this directory must not start
+	// while these servers still write to it.
+	if s.unlockDataDir != nil && temporalErr == nil && mongoErr == nil {
+		s.unlockDataDir()
+	}
 	return errors.Join(temporalErr, mongoErr)
 }
 

@@ -227,6 +227,14 @@ func TestMemoryModeWithMongo(t *testing.T) {
 	}
 
 	c, stopWorker := dialWorker(t, s)
+	desc, err := c.WorkflowService().DescribeNamespace(context.Background(),
+		&workflowservice.DescribeNamespaceRequest{Namespace: s.Namespace()})
+	if err != nil {
+		t.Fatalf("DescribeNamespace: %v", err)
+	}
+	if got := desc.GetConfig().GetWorkflowExecutionRetentionTtl().AsDuration(); got != 7*24*time.Hour {
+		t.Errorf("namespace retention = %s, want 168h", got)
+	}
 	id := "devstack-mem-" + strconv.FormatInt(time.Now().UnixNano(), 36)
 	runGreet(t, c, id)
 
@@ -269,6 +277,14 @@ func TestFileModeRestart(t *testing.T) {
 		Logger:           testLogger(),
 		SearchAttributes: map[string]enumspb.IndexedValueType{saJobKind.GetName(): enumspb.INDEXED_VALUE_TYPE_KEYWORD},
 	})
+	// The data directory is locked while a stack uses it.
+	if dup, err := Start(context.Background(), Config{DataDir: dir, Logger: testLogger()}); err == nil {
+		_ = dup.Close()
+		t.Fatal("a second stack on the same data directory started, want an error")
+	} else if !strings.Contains(err.Error(), "in use by another running dev stack") {
+		t.Errorf("second stack on the same data directory: error %q does not say the directory is in use", err)
+	}
+
 	c, stopWorker := dialWorker(t, first)
 	id1 := "devstack-file-1"
 	runGreet(t, c, id1, saJobKind.ValueSet("snapshot"))
@@ -411,5 +427,44 @@ func TestPortInUse(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// Tests of other packages start stacks side by side in one process.
+func TestConcurrentStacks(t *testing.T) {
+	const n = 2
+	stacks := make([]*Stack, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+			defer cancel()
+			stacks[i], errs[i] = Start(ctx, Config{EmbeddedMongo: true, Logger: testLogger()})
+		})
+	}
+	wg.Wait()
+	for i := range n {
+		if errs[i] != nil {
+			t.Fatalf("stack %d: %v", i, errs[i])
+		}
+		t.Cleanup(func() { _ = stacks[i].Close() })
+	}
+	if stacks[0].TemporalAddress() == stacks[1].TemporalAddress() {
+		t.Fatalf("both stacks on %s", stacks[0].TemporalAddress())
+	}
+	for i, s := range stacks {
+		c, stop := dialWorker(t, s)
+		runGreet(t, c, fmt.Sprintf("devstack-concurrent-%d", i))
+		stop()
+	}
+	for i := range n {
+		wg.Go(func() { errs[i] = stacks[i].Close() })
+	}
+	wg.Wait()
+	for i := range n {
+		if errs[i] != nil {
+			t.Errorf("closing stack %d: %v", i, errs[i])
+		}
 	}
 }
