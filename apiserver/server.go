@@ -72,6 +72,7 @@ func (s *Server) Handler() http.Handler {
 	api.HandleFunc("/jobs", s.createJob).Methods(http.MethodPost)
 	api.HandleFunc("/jobs/{jobId}", s.getJob).Methods(http.MethodGet)
 	api.HandleFunc("/jobs/{jobId}/logs", s.jobLogs).Methods(http.MethodGet)
+	s.controlRoutes(api)
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		s.writeError(w, http.StatusNotFound, "no such endpoint; see /api/v1/openapi.json", "", "")
 	})

@@ -23,6 +23,40 @@ type TablePlan struct {
 	Filter     TableFilter `json:"filter,omitempty"`
 	// EstimatedRows is the catalog estimate when the plan was made (-1 unknown).
 	EstimatedRows int64 `json:"estimatedRows"`
+
+	// TextColumns are read a second time as text, after Columns, in this order: the columns that
+	// link this table to its parent (LinkColumns) and its children to it (their ParentColumns).
+	// Matching on the source's own text form keeps keys exact whatever their type.
+	TextColumns []string `json:"textColumns,omitempty"`
+
+	// The fields below describe an embedded table (empty for a collection's root).
+
+	// Kind is EMBEDDED_DOCUMENT_ARRAY or EMBEDDED_DOCUMENT.
+	Kind string `json:"kind,omitempty"`
+	// Field is the output path of the embedded value under its parent (empty with Merge).
+	Field []string `json:"field,omitempty"`
+	// LinkColumns of this table equal ParentColumns of the parent row, in order.
+	LinkColumns   []string `json:"linkColumns,omitempty"`
+	ParentColumns []string `json:"parentColumns,omitempty"`
+	// Sort orders array elements (default: the table's key order); Limit keeps the first N.
+	Sort      []SortKey `json:"sort,omitempty"`
+	Limit     int       `json:"limit,omitempty"`
+	Primitive bool      `json:"primitive,omitempty"`
+	Merge     bool      `json:"merge,omitempty"`
+	// Reverse marks a one-to-one EMBEDDED_DOCUMENT whose single row references the parent.
+	Reverse bool `json:"reverse,omitempty"`
+	// Embedded are this table's own embedded tables.
+	Embedded []TablePlan `json:"embedded,omitempty"`
+}
+
+// TextIndex returns the position in a row of the text form of column name (after Columns).
+func (t *TablePlan) TextIndex(name string) int {
+	for i, c := range t.TextColumns {
+		if c == name {
+			return len(t.Columns) + i
+		}
+	}
+	return -1
 }
 
 // ColumnPlan is one column to read and how it appears in the document.

@@ -35,7 +35,8 @@ type SnapshotOptions struct {
 }
 
 // Row is one row's values in the plan's column order, in the Go representation package convert
-// documents for each kind; nil is SQL NULL.
+// documents for each kind, followed by the text form (string) of each of the plan's TextColumns;
+// nil is SQL NULL.
 type Row []any
 
 // Snapshot is one consistent read.
@@ -43,6 +44,11 @@ type Snapshot interface {
 	// ReadRange streams the rows of t with key in (lower, upper] (nil bounds are open) that its
 	// filter selects, in key order, calling fn for each. fn must not retain the row after returning.
 	ReadRange(ctx context.Context, t project.TablePlan, lower, upper []string, fn func(Row) error) error
+	// ReadByKeys streams the rows of an embedded table t whose LinkColumns, in their text form,
+	// equal one of keys (each a tuple of len(t.LinkColumns) texts), applying t.Filter, ordered by
+	// the link columns and then t.Sort (default: t's key order). It issues one set-based query
+	// whatever the number of keys (never one per key).
+	ReadByKeys(ctx context.Context, t project.TablePlan, keys [][]string, fn func(Row) error) error
 	// Close ends the transaction (read-only: nothing to commit).
 	Close(ctx context.Context) error
 }

@@ -146,16 +146,28 @@ type snapshot struct {
 	tx pgx.Tx
 }
 
+// selectList returns the select expressions of t's columns followed by the text form of its
+// TextColumns, and the codecs that decode them.
+func selectList(t project.TablePlan) ([]string, []codec) {
+	n := len(t.Columns) + len(t.TextColumns)
+	exprs := make([]string, 0, n)
+	codecs := make([]codec, 0, n)
+	for _, c := range t.Columns {
+		cd := codecFor(c)
+		codecs = append(codecs, cd)
+		exprs = append(exprs, cd.expr(quoteIdent(c.Name)))
+	}
+	for _, name := range t.TextColumns {
+		cd := textCodec(asText)
+		codecs = append(codecs, cd)
+		exprs = append(exprs, cd.expr(quoteIdent(name)))
+	}
+	return exprs, codecs
+}
+
 // ReadRange streams one key range of t in key order.
 func (sn *snapshot) ReadRange(ctx context.Context, t project.TablePlan, lower, upper []string, fn func(source.Row) error) error {
-	codecs := make([]codec, len(t.Columns))
-	exprs := make([]string, len(t.Columns))
-	targets := make([]any, len(t.Columns))
-	for i, c := range t.Columns {
-		codecs[i] = codecFor(c)
-		exprs[i] = codecs[i].expr(quoteIdent(c.Name))
-		targets[i] = codecs[i].target()
-	}
+	exprs, codecs := selectList(t)
 	where, args, err := whereFor(t, lower, upper)
 	if err != nil {
 		return err
@@ -164,12 +176,77 @@ func (sn *snapshot) ReadRange(ctx context.Context, t project.TablePlan, lower, u
 	if len(t.KeyColumns) > 0 {
 		q += " ORDER BY " + orderBy(t)
 	}
+	return sn.stream(ctx, t, q, args, codecs, fn)
+}
+
+// ReadByKeys reads the rows of an embedded table whose link columns match keys, with one query:
+// the keys travel as one text array per link column, unnested in step and cast to the columns'
+// types, so the server compares typed values and uses the link columns' index.
+func (sn *snapshot) ReadByKeys(ctx context.Context, t project.TablePlan, keys [][]string, fn func(source.Row) error) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	exprs, codecs := selectList(t)
+	n := len(t.LinkColumns)
+	arrays := make([][]string, n)
+	for _, k := range keys {
+		if len(k) != n {
+			return fmt.Errorf("reading %s: a key has %d values, the link has %d columns", t.Table, len(k), n)
+		}
+		for i, v := range k {
+			arrays[i] = append(arrays[i], v)
+		}
+	}
+	cols := make([]string, n)
+	unnest := make([]string, n)
+	args := make([]any, n)
+	for i, name := range t.LinkColumns {
+		c, _, ok := t.Column(name)
+		if !ok {
+			return fmt.Errorf("link column %q of %s is not in the plan", name, t.Table)
+		}
+		cols[i] = quoteIdent(name)
+		unnest[i] = fmt.Sprintf("$%d::text[]::%s[]", i+1, c.DataType)
+		args[i] = arrays[i]
+	}
+	var where string
+	if n == 1 {
+		where = fmt.Sprintf("%s = ANY(%s)", cols[0], unnest[0])
+	} else {
+		where = fmt.Sprintf("(%s) IN (SELECT * FROM unnest(%s))", strings.Join(cols, ", "), strings.Join(unnest, ", "))
+	}
+	if w := strings.TrimSpace(t.Filter.WhereClause); w != "" {
+		where += " AND (" + w + ")"
+	}
+	order := append([]string(nil), cols...)
+	if len(t.Sort) > 0 {
+		for _, s := range t.Sort {
+			dir := "ASC"
+			if s.Order == "DESC" {
+				dir = "DESC"
+			}
+			order = append(order, quoteIdent(s.Column)+" "+dir)
+		}
+	}
+	for _, k := range t.KeyColumns {
+		order = append(order, quoteIdent(k))
+	}
+	q := fmt.Sprintf("SELECT %s FROM %s WHERE %s ORDER BY %s", strings.Join(exprs, ", "),
+		quoteTable(t.Table.Schema, t.Table.Name), where, strings.Join(order, ", "))
+	return sn.stream(ctx, t, q, args, codecs, fn)
+}
+
+func (sn *snapshot) stream(ctx context.Context, t project.TablePlan, q string, args []any, codecs []codec, fn func(source.Row) error) error {
+	targets := make([]any, len(codecs))
+	for i, cd := range codecs {
+		targets[i] = cd.target()
+	}
 	rows, err := sn.tx.Query(ctx, q, args...)
 	if err != nil {
 		return fmt.Errorf("reading %s: %w", t.Table, err)
 	}
 	defer rows.Close()
-	row := make(source.Row, len(t.Columns))
+	row := make(source.Row, len(codecs))
 	for rows.Next() {
 		if err := rows.Scan(targets...); err != nil {
 			return fmt.Errorf("decoding a row of %s: %w", t.Table, err)
