@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"go.mongodb.org/mongo-driver/bson"
@@ -12,6 +13,7 @@ import (
 	"github.com/relmongo/relmongo/internal/assemble"
 	"github.com/relmongo/relmongo/internal/contract"
 	"github.com/relmongo/relmongo/internal/convert"
+	"github.com/relmongo/relmongo/internal/project"
 	mongosink "github.com/relmongo/relmongo/internal/sink/mongo"
 	"github.com/relmongo/relmongo/internal/source"
 	"github.com/relmongo/relmongo/internal/store"
@@ -123,9 +125,8 @@ func (r *chunkRun) copy(ctx context.Context, src source.Source) error {
 		batchDocs = 2 // flush early so the simulated failure happens after a partial write
 	}
 	c := r.in.Chunk
-	err = snap.ReadRange(ctx, r.in.Plan.Root, c.Lower, c.Upper, func(row source.Row) error {
-		r.progress.RowsRead++
-		doc, rerr := r.builder.Build(row)
+	// add queues one assembled document (or its record error) and flushes full batches.
+	add := func(doc bson.Raw, rerr *assemble.RecordError) error {
 		if rerr != nil {
 			r.recordError(rerr)
 		} else {
@@ -140,6 +141,9 @@ func (r *chunkRun) copy(ctx context.Context, src source.Source) error {
 				return errors.New("test hook: simulated worker failure after a partial write")
 			}
 		}
+		return nil
+	}
+	pace := func() error {
 		if throttle > 0 {
 			select {
 			case <-ctx.Done():
@@ -148,7 +152,49 @@ func (r *chunkRun) copy(ctx context.Context, src source.Source) error {
 			}
 		}
 		return nil
-	})
+	}
+	if !r.builder.HasEmbedded() {
+		// Flat documents stream: one row in, one document out.
+		err = snap.ReadRange(ctx, r.in.Plan.Root, c.Lower, c.Upper, func(row source.Row) error {
+			r.progress.RowsRead++
+			if err := add(r.builder.Build(row)); err != nil {
+				return err
+			}
+			return pace()
+		})
+	} else {
+		// Embedded tables are read for a group of root rows with one query per table. A group is
+		// the whole chunk unless its root rows alone pass a quarter of chunkBytes, which leaves room
+		// for the children in memory.
+		fetch := func(t *project.TablePlan, keys [][]string, fn func(source.Row) error) error {
+			return snap.ReadByKeys(ctx, *t, keys, fn)
+		}
+		var group []source.Row
+		groupBytes := int64(0)
+		limit := max(r.in.Options.ChunkBytes/4, 1)
+		buildGroup := func() error {
+			if len(group) == 0 {
+				return nil
+			}
+			err := r.builder.BuildChunk(group, fetch, add)
+			group, groupBytes = group[:0], 0
+			return err
+		}
+		err = snap.ReadRange(ctx, r.in.Plan.Root, c.Lower, c.Upper, func(row source.Row) error {
+			r.progress.RowsRead++
+			group = append(group, slices.Clone(row))
+			groupBytes += rowBytes(row)
+			if groupBytes >= limit {
+				if err := buildGroup(); err != nil {
+					return err
+				}
+			}
+			return pace()
+		})
+		if err == nil {
+			err = buildGroup()
+		}
+	}
 	if err != nil {
 		return classify(err)
 	}
@@ -157,6 +203,22 @@ func (r *chunkRun) copy(ctx context.Context, src source.Source) error {
 	}
 	r.progress.Done = true
 	return r.save(ctx)
+}
+
+// rowBytes estimates the memory of a row, to bound a group of root rows.
+func rowBytes(row source.Row) int64 {
+	n := int64(0)
+	for _, v := range row {
+		switch x := v.(type) {
+		case string:
+			n += int64(len(x)) + 16
+		case []byte:
+			n += int64(len(x)) + 24
+		default:
+			n += 16
+		}
+	}
+	return n
 }
 
 // flush writes the pending batch and records progress.

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/relmongo/relmongo/internal/apiclient"
-	"github.com/relmongo/relmongo/internal/chinook"
 )
 
 // TestBadJobRequests: every kind of bad input gets the right status and API.md's error body,
@@ -18,7 +17,7 @@ import (
 func TestBadJobRequests(t *testing.T) {
 	t.Parallel()
 	db, srcURL := chinookDB(t)
-	projectID := importProject(t, chinook.PostgresProject())
+	projectID := importProject(t, readTestdata(t, "chinook_flat.json"))
 	good := func() map[string]any { return jobRequest(projectID, srcURL, db, nil) }
 	with := func(mut func(m map[string]any)) []byte {
 		m := good()

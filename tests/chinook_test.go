@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -15,7 +16,6 @@ import (
 	"go.mongodb.org/mongo-driver/bson/primitive"
 
 	"github.com/relmongo/relmongo/internal/apiclient"
-	"github.com/relmongo/relmongo/internal/chinook"
 )
 
 // chinookCollections maps the demo project's collections to their tables and key columns.
@@ -45,13 +45,13 @@ func camel(s string) string {
 	return strings.Join(parts, "")
 }
 
-// TestChinookSnapshot is the walking skeleton end to end: import the Chinook project through the
-// API, run a job to COMPLETED, then compare every collection's count and every document field by
+// TestChinookSnapshot is the walking skeleton end to end: import a flat Chinook project (one
+// collection per table) through the API, run a job to COMPLETED, then compare every collection's count and every document field by
 // field with PostgreSQL (playlist_track has a composite key).
 func TestChinookSnapshot(t *testing.T) {
 	t.Parallel()
 	db, srcURL := chinookDB(t)
-	projectID := importProject(t, chinook.PostgresProject())
+	projectID := importProject(t, readTestdata(t, "chinook_flat.json"))
 	job := runJob(t, jobRequest(projectID, srcURL, db, map[string]any{"chunkRows": 500}))
 	if !job.Statistics.SnapshotCompleted {
 		t.Error("snapshotCompleted is false on a COMPLETED job")
@@ -267,4 +267,13 @@ func getJSON(u string, out any) error {
 	c := apiclient.New(u, "")
 	c.BaseURL = u
 	return c.Do(context.Background(), http.MethodGet, "", nil, out)
+}
+
+func readTestdata(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile("testdata/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

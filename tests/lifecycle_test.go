@@ -10,7 +10,6 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 
 	"github.com/relmongo/relmongo/internal/apiclient"
-	"github.com/relmongo/relmongo/internal/chinook"
 )
 
 // TestRunningJobShowsProgress throttles a job (test hook) so its RUNNING state and growing
@@ -18,7 +17,7 @@ import (
 func TestRunningJobShowsProgress(t *testing.T) {
 	t.Parallel()
 	db, srcURL := chinookDB(t)
-	projectID := importProject(t, chinook.PostgresProject())
+	projectID := importProject(t, readTestdata(t, "chinook_flat.json"))
 	body := jobRequest(projectID, srcURL, db, map[string]any{"chunkRows": 200})
 	body["collectionFilters"] = []string{"tracks"}
 	body["testHooks"] = map[string]any{"throttleRowsPerSecond": 2000}
@@ -57,7 +56,7 @@ func TestRunningJobShowsProgress(t *testing.T) {
 func TestRerunIsIdempotent(t *testing.T) {
 	t.Parallel()
 	db, srcURL := chinookDB(t)
-	projectID := importProject(t, chinook.PostgresProject())
+	projectID := importProject(t, readTestdata(t, "chinook_flat.json"))
 	conn := pgConn(t, srcURL)
 	req := func(hooks map[string]any) map[string]any {
 		b := jobRequest(projectID, srcURL, db, map[string]any{"chunkRows": 100})
@@ -112,7 +111,7 @@ func activityRetried(t *testing.T, workflowID string) bool {
 func TestJobLogs(t *testing.T) {
 	t.Parallel()
 	db, srcURL := chinookDB(t)
-	projectID := importProject(t, chinook.PostgresProject())
+	projectID := importProject(t, readTestdata(t, "chinook_flat.json"))
 	body := jobRequest(projectID, srcURL, db, nil)
 	body["collectionFilters"] = []string{"genres"}
 	job := runJob(t, body)

@@ -10,7 +10,6 @@ import (
 	commonpb "go.temporal.io/api/common/v1"
 	enumspb "go.temporal.io/api/enums/v1"
 
-	"github.com/relmongo/relmongo/internal/chinook"
 	"github.com/relmongo/relmongo/internal/contract"
 )
 
@@ -23,7 +22,7 @@ func TestNoPasswordAnywhere(t *testing.T) {
 	const password = "Pw-e2e-7f3c9a1b-secret"
 	db, srcURL := chinookDB(t)
 	srcWithPassword := strings.Replace(srcURL, "postgres://postgres@", "postgres://postgres:"+password+"@", 1)
-	projectID := importProject(t, chinook.PostgresProject())
+	projectID := importProject(t, readTestdata(t, "chinook_flat.json"))
 	body := jobRequest(projectID, srcWithPassword, db, nil)
 	body["collectionFilters"] = []string{"artists", "playlistTracks"}
 	job := runJob(t, body)

@@ -1,18 +1,15 @@
 // Package assemble turns source rows into complete BSON documents following a collection plan:
-// output field paths (renames nest), null handling, type conversion and the document key (_id).
-// It is pure: no I/O, so every mapping rule is unit-tested here.
+// output field paths (renames nest), null handling, type conversion, embedded documents and
+// arrays assembled from related rows, and the document key (_id). It is pure: rows of embedded
+// tables arrive through a Fetch function, so every mapping rule is unit-tested here.
 package assemble
 
 import (
-	"crypto/sha256"
 	"fmt"
 	"slices"
 	"strings"
 
 	"go.mongodb.org/mongo-driver/bson"
-	"go.mongodb.org/mongo-driver/bson/bsontype"
-	"go.mongodb.org/mongo-driver/bson/primitive"
-	"go.mongodb.org/mongo-driver/x/bsonx/bsoncore"
 
 	"github.com/relmongo/relmongo/internal/convert"
 	"github.com/relmongo/relmongo/internal/project"
@@ -26,8 +23,9 @@ const MaxDocumentBytes = 16 * 1024 * 1024
 type RecordError struct {
 	Collection string
 	Table      project.TableRef
-	// Key holds the row's key columns as text, for the job event.
-	Key    map[string]string
+	// Key holds the root row's key columns as text, for the job event.
+	Key map[string]string
+	// Column names the offending column; for an embedded table it is "schema.table.column".
 	Column string
 	Reason string
 }
@@ -54,39 +52,27 @@ func (e *RecordError) Error() string {
 	return b.String() + ": " + e.Reason
 }
 
-// node is one field of the output tree: a column (col >= 0) or a sub-document.
-type node struct {
-	name     string
-	col      int
-	children []*node
-}
-
 // Builder assembles the documents of one collection.
 type Builder struct {
-	plan     *project.CollectionPlan
-	opts     convert.Options
-	limits   convert.TargetLimits
-	cols     []convert.Column
-	root     []*node
-	keyCols  []int // indexes of key columns in key order
-	notes    map[string]convert.Note
-	counts   map[string]map[convert.Note]int64
-	scratchD []byte
+	plan    *project.CollectionPlan
+	opts    convert.Options
+	limits  convert.TargetLimits
+	root    *tableAsm
+	keyCols []int // indexes of the root's key columns in key order
+	counts  map[string]map[convert.Note]int64
+	// tables lists the embedded tables parents-first, the order in which they are fetched.
+	tables []*tableAsm
 }
 
 // New prepares a builder for plan. limits describes what the target cannot store.
 func New(plan *project.CollectionPlan, opts convert.Options, limits convert.TargetLimits) (*Builder, error) {
 	b := &Builder{plan: plan, opts: opts, limits: limits, counts: map[string]map[convert.Note]int64{}}
-	t := &plan.Root
-	b.cols = make([]convert.Column, len(t.Columns))
-	for i, c := range t.Columns {
-		b.cols[i] = c.ConvertColumn()
-		if len(c.Output) > 0 {
-			b.root = insertPath(b.root, c.Output, i)
-		}
+	var err error
+	if b.root, err = newTableAsm(&plan.Root, nil); err != nil {
+		return nil, fmt.Errorf("collection %s: %w", plan.Name, err)
 	}
-	for _, k := range t.KeyColumns {
-		_, i, ok := t.Column(k)
+	for _, k := range plan.Root.KeyColumns {
+		_, i, ok := plan.Root.Column(k)
 		if !ok {
 			return nil, fmt.Errorf("collection %s: key column %q is not read", plan.Name, k)
 		}
@@ -95,29 +81,24 @@ func New(plan *project.CollectionPlan, opts convert.Options, limits convert.Targ
 	if len(b.keyCols) == 0 {
 		return nil, fmt.Errorf("collection %s: the root table has no key", plan.Name)
 	}
+	queue := slices.Clone(b.root.children)
+	for len(queue) > 0 {
+		t := queue[0]
+		queue = queue[1:]
+		b.tables = append(b.tables, t)
+		queue = append(queue, t.children...)
+	}
 	return b, nil
 }
 
-func insertPath(nodes []*node, path []string, col int) []*node {
-	for _, n := range nodes {
-		if n.name == path[0] && n.col < 0 && len(path) > 1 {
-			n.children = insertPath(n.children, path[1:], col)
-			return nodes
-		}
-	}
-	if len(path) == 1 {
-		return append(nodes, &node{name: path[0], col: col})
-	}
-	n := &node{name: path[0], col: -1}
-	n.children = insertPath(nil, path[1:], col)
-	return append(nodes, n)
-}
+// HasEmbedded reports whether documents need rows of other tables (then BuildChunk fetches them).
+func (b *Builder) HasEmbedded() bool { return len(b.tables) > 0 }
 
 // Notes returns, per column, how many values had each lossy-but-standard note (e.g. sub-millisecond
 // digits truncated), for the WARNING events of the job.
 func (b *Builder) Notes() map[string]map[convert.Note]int64 { return b.counts }
 
-// KeyText returns the row's key columns as text, for events and logs.
+// KeyText returns the root row's key columns as text, for events and logs.
 func (b *Builder) KeyText(row source.Row) map[string]string {
 	m := make(map[string]string, len(b.keyCols))
 	for _, i := range b.keyCols {
@@ -126,129 +107,91 @@ func (b *Builder) KeyText(row source.Row) map[string]string {
 	return m
 }
 
-// Build assembles the document of one root row. A row that cannot be converted exactly, or whose
-// document exceeds 16 MiB or holds a value the target cannot store, returns a RecordError.
+// Fetch streams the rows of embedded table t whose link columns equal one of keys (text tuples),
+// in link, then sort order. It is source.Snapshot.ReadByKeys in production.
+type Fetch func(t *project.TablePlan, keys [][]string, fn func(source.Row) error) error
+
+// Emit receives each assembled document, or the record error of a root row.
+type Emit func(doc bson.Raw, rerr *RecordError) error
+
+// BuildChunk assembles the documents of root rows (in order): it fetches the related rows of
+// every embedded table with one Fetch call per table — parents before children — then builds
+// each document. Rows passed in are retained during the call only.
+func (b *Builder) BuildChunk(rows []source.Row, fetch Fetch, emit Emit) error {
+	related := map[*tableAsm]map[string][]source.Row{}
+	parents := map[*tableAsm][]source.Row{b.root: rows}
+	for _, t := range b.tables {
+		keys := distinctKeys(parents[t.parent], t.parentIdx)
+		got := map[string][]source.Row{}
+		var all []source.Row
+		if len(keys) > 0 {
+			err := fetch(t.plan, keys, func(r source.Row) error {
+				r = slices.Clone(r)
+				k, ok := textKey(r, t.linkIdx)
+				if ok {
+					got[k] = append(got[k], r)
+					all = append(all, r)
+				}
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+		}
+		related[t] = got
+		parents[t] = all
+	}
+	for _, r := range rows {
+		doc, rerr := b.build(r, related)
+		if err := emit(doc, rerr); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Build assembles the document of one root row of a collection without embedded tables.
 func (b *Builder) Build(row source.Row) (bson.Raw, *RecordError) {
-	t := &b.plan.Root
-	vals := make([]bsoncore.Value, len(row))
-	var notes []struct {
-		col  int
-		note convert.Note
+	if b.HasEmbedded() {
+		return nil, &RecordError{Collection: b.plan.Name, Table: b.plan.Root.Table, Reason: "internal error: Build called on a collection with embedded tables; use BuildChunk"}
 	}
-	for i, v := range row {
-		if v == nil {
+	return b.build(row, nil)
+}
+
+func distinctKeys(rows []source.Row, idx []int) [][]string {
+	seen := map[string]bool{}
+	var keys [][]string
+	for _, r := range rows {
+		k, ok := textKey(r, idx)
+		if !ok || seen[k] {
 			continue
 		}
-		val, note, err := convert.Value(b.cols[i], v, b.opts)
-		if err != nil {
-			return nil, b.recordError(row, t.Columns[i].Name, err.Error())
+		seen[k] = true
+		tuple := make([]string, len(idx))
+		for i, j := range idx {
+			tuple[i] = r[j].(string)
 		}
-		if err := convert.CheckTarget(val, b.limits); err != nil {
-			return nil, b.recordError(row, t.Columns[i].Name, err.Error()+" (the target cannot store it)")
-		}
-		vals[i] = val
-		if note != 0 {
-			notes = append(notes, struct {
-				col  int
-				note convert.Note
-			}{i, note})
-		}
+		keys = append(keys, tuple)
 	}
-	id, err := b.id(row, vals)
-	if err != nil {
-		return nil, b.recordError(row, "", err.Error())
-	}
-	idx, doc := bsoncore.AppendDocumentStart(b.scratchD[:0])
-	doc = bsoncore.AppendValueElement(doc, "_id", id)
-	doc = b.appendNodes(doc, b.root, row, vals)
-	doc, _ = bsoncore.AppendDocumentEnd(doc, idx)
-	b.scratchD = doc
-	if len(doc) > MaxDocumentBytes {
-		return nil, b.recordError(row, "", fmt.Sprintf("the document is %d bytes, over MongoDB's 16 MiB limit", len(doc)))
-	}
-	for _, n := range notes {
-		name := t.Columns[n.col].Name
-		if b.counts[name] == nil {
-			b.counts[name] = map[convert.Note]int64{}
-		}
-		for bit := convert.Note(1); bit != 0 && bit <= n.note; bit <<= 1 {
-			if n.note&bit != 0 {
-				b.counts[name][bit]++
-			}
-		}
-	}
-	return bson.Raw(slices.Clone(doc)), nil
+	return keys
 }
 
-func (b *Builder) recordError(row source.Row, column, reason string) *RecordError {
-	return &RecordError{Collection: b.plan.Name, Table: b.plan.Root.Table, Key: b.KeyText(row), Column: column, Reason: reason}
-}
-
-func (b *Builder) appendNodes(doc []byte, nodes []*node, row source.Row, vals []bsoncore.Value) []byte {
-	for _, n := range nodes {
-		if n.col < 0 {
-			idx, d := bsoncore.AppendDocumentElementStart(doc, n.name)
-			d = b.appendNodes(d, n.children, row, vals)
-			doc, _ = bsoncore.AppendDocumentEnd(d, idx)
-			continue
-		}
-		if row[n.col] == nil {
-			if b.plan.Root.Columns[n.col].OmitNull {
-				continue
-			}
-			doc = bsoncore.AppendNullElement(doc, n.name)
-			continue
-		}
-		doc = bsoncore.AppendValueElement(doc, n.name, vals[n.col])
+// textKey joins the text values at idx; a NULL in any of them means no match (SQL semantics).
+func textKey(r source.Row, idx []int) (string, bool) {
+	if len(idx) == 1 {
+		s, ok := r[idx[0]].(string)
+		return s, ok
 	}
-	return doc
-}
-
-// id builds the _id per the plan's key handling (MAPPING.md, Keys).
-func (b *Builder) id(row source.Row, vals []bsoncore.Value) (bsoncore.Value, error) {
-	t := &b.plan.Root
-	for _, i := range b.keyCols {
-		if row[i] == nil {
-			return bsoncore.Value{}, fmt.Errorf("key column %s is NULL", t.Columns[i].Name)
+	var sb strings.Builder
+	for i, j := range idx {
+		s, ok := r[j].(string)
+		if !ok {
+			return "", false
 		}
+		if i > 0 {
+			sb.WriteByte(0) // text values of SQL sources never contain NUL
+		}
+		sb.WriteString(s)
 	}
-	switch b.plan.KeyHandling {
-	case project.KeySingle:
-		return vals[b.keyCols[0]], nil
-	case project.KeyWrapped:
-		idx, doc := bsoncore.AppendDocumentStart(nil)
-		for _, i := range b.keyCols {
-			doc = bsoncore.AppendValueElement(doc, t.Columns[i].IDName, vals[i])
-		}
-		doc, _ = bsoncore.AppendDocumentEnd(doc, idx)
-		return bsoncore.Value{Type: bsontype.EmbeddedDocument, Data: doc}, nil
-	case project.KeyGenerated:
-		idx, doc := bsoncore.AppendDocumentStart(nil)
-		for _, i := range b.keyCols {
-			doc = bsoncore.AppendValueElement(doc, t.Columns[i].Name, vals[i])
-		}
-		doc, _ = bsoncore.AppendDocumentEnd(doc, idx)
-		oid, err := GeneratedID(b.plan.Name, doc)
-		if err != nil {
-			return bsoncore.Value{}, err
-		}
-		return bsoncore.Value{Type: bsontype.ObjectID, Data: bsoncore.AppendObjectID(nil, oid)}, nil
-	}
-	return bsoncore.Value{}, fmt.Errorf("unknown key handling %q", b.plan.KeyHandling)
-}
-
-// GeneratedID derives the deterministic ObjectId of MAPPING.md: the first 12 bytes of SHA-256 over
-// the collection name, a zero byte, and the canonical Extended JSON of the key document.
-func GeneratedID(collection string, keyDoc []byte) (primitive.ObjectID, error) {
-	ext, err := bson.MarshalExtJSON(bson.Raw(keyDoc), true, false)
-	if err != nil {
-		return primitive.ObjectID{}, fmt.Errorf("encoding the key document: %w", err)
-	}
-	h := sha256.New()
-	h.Write([]byte(collection))
-	h.Write([]byte{0})
-	h.Write(ext)
-	var oid primitive.ObjectID
-	copy(oid[:], h.Sum(nil)[:12])
-	return oid, nil
+	return sb.String(), true
 }

@@ -97,15 +97,22 @@ func CapabilityProblems(plans []project.CollectionPlan, caps mongosink.Capabilit
 		return ""
 	}
 	var cols []string
-	for _, p := range plans {
-		for _, c := range p.Root.Columns {
+	var walk func(collection string, t *project.TablePlan)
+	walk = func(collection string, t *project.TablePlan) {
+		for _, c := range t.Columns {
 			if len(c.Output) == 0 && c.KeyPart == 0 {
 				continue
 			}
 			if convert.KindNeedsDecimal128(c.ConvertColumn()) {
-				cols = append(cols, fmt.Sprintf("%s.%s (collection %s)", p.Root.Table, c.Name, p.Name))
+				cols = append(cols, fmt.Sprintf("%s.%s (collection %s)", t.Table, c.Name, collection))
 			}
 		}
+		for i := range t.Embedded {
+			walk(collection, &t.Embedded[i])
+		}
+	}
+	for i := range plans {
+		walk(plans[i].Name, &plans[i].Root)
 	}
 	if len(cols) == 0 {
 		return ""

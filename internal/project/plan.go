@@ -45,6 +45,9 @@ type TablePlan struct {
 	Merge     bool      `json:"merge,omitempty"`
 	// Reverse marks a one-to-one EMBEDDED_DOCUMENT whose single row references the parent.
 	Reverse bool `json:"reverse,omitempty"`
+	// OmitEmpty leaves out an empty array or a missing document (nullHandling OMIT) instead of
+	// writing [] or null.
+	OmitEmpty bool `json:"omitEmpty,omitempty"`
 	// Embedded are this table's own embedded tables.
 	Embedded []TablePlan `json:"embedded,omitempty"`
 }

@@ -26,115 +26,305 @@ func Resolve(p *Project, cat *schema.Catalog, only []string, filters map[string]
 		if len(only) > 0 && !slices.Contains(only, c.Name) {
 			continue
 		}
-		path := fmt.Sprintf("$.collections[%d]", i)
-		plan, cps := resolveCollection(p, c, path, cat, filters)
-		ps = append(ps, cps...)
+		r := &resolver{p: p, cat: cat, filters: filters}
+		plan := r.collection(c, fmt.Sprintf("$.collections[%d]", i))
+		ps = append(ps, r.problems...)
 		plans = append(plans, plan)
 	}
 	return plans, ps
 }
 
-func effectiveFilter(p *Project, t TableRef, override map[string]map[string]TableFilter) TableFilter {
-	if f, ok := Filter(override, t); ok {
+// resolver resolves one collection and collects its problems.
+type resolver struct {
+	p        *Project
+	cat      *schema.Catalog
+	filters  map[string]map[string]TableFilter
+	problems Problems
+}
+
+func (r *resolver) add(path, format string, args ...any) {
+	r.problems = append(r.problems, Problem{Path: path, Message: fmt.Sprintf(format, args...)})
+}
+
+func (r *resolver) filter(t TableRef) TableFilter {
+	if f, ok := Filter(r.filters, t); ok {
 		return f
 	}
-	f, _ := Filter(p.TableFilters, t)
+	f, _ := Filter(r.p.TableFilters, t)
 	return f
 }
 
-func resolveCollection(p *Project, c *Collection, path string, cat *schema.Catalog, filters map[string]map[string]TableFilter) (CollectionPlan, Problems) {
-	var ps Problems
-	plan := CollectionPlan{Name: c.Name, KeyHandling: p.CollectionKeyHandling(c)}
-	table, ok := cat.Table(c.Table.Schema, c.Table.Name)
-	if !ok {
-		ps = append(ps, Problem{Path: path + ".table", Message: fmt.Sprintf("table %s does not exist in the source (or is not visible to this user)", c.Table)})
-		return plan, ps
+// outputs tracks the output field names of one document level, to find clashes.
+type outputs map[string]string // output path -> what produced it
+
+func (o outputs) claim(r *resolver, path string, name []string, by string) {
+	joined := strings.Join(name, ".")
+	if other, dup := o[joined]; dup {
+		r.add(path, "output field %q is produced twice (by %s and by %s); rename or exclude one", joined, other, by)
+		return
 	}
-	key := table.PrimaryKey
-	if len(key) == 0 && len(table.UniqueKeys) > 0 {
-		key = table.UniqueKeys[0]
-	}
-	if len(key) == 0 {
-		ps = append(ps, Problem{Path: path + ".table", Message: fmt.Sprintf("table %s has no primary key or unique NOT NULL key; keyless tables are not supported yet — add a primary key or a unique index on NOT NULL columns", c.Table)})
-		return plan, ps
-	}
-	if plan.KeyHandling == KeySingle && len(key) > 1 {
-		plan.KeyHandling = KeyWrapped // MAPPING.md: a composite key falls back to WRAPPED
-	}
-	casing := p.Settings.Casing
-	nullDefault := p.Settings.NullHandling
-	root := TablePlan{Table: c.Table, KeyColumns: slices.Clone(key), Filter: effectiveFilter(p, c.Table, filters), EstimatedRows: table.EstimatedRows}
-	for col := range c.Fields {
-		if _, ok := table.Column(col); !ok {
-			ps = append(ps, Problem{Path: fmt.Sprintf("%s.fields[%q]", path, col), Message: fmt.Sprintf("column %q does not exist in table %s", col, c.Table)})
-		}
-	}
-	outputs := map[string]string{} // output path -> column that produced it
-	for _, col := range table.Columns {
-		f := c.Fields[col.Name]
-		keyPart := slices.Index(key, col.Name) + 1
-		cp := ColumnPlan{Name: col.Name, DataType: col.DataType, Kind: col.Kind, Element: col.Element, Scale: col.Scale, Override: f.Type}
-		if f.Type != "" && !convert.OverrideApplies(col.Kind, f.Type) {
-			ps = append(ps, Problem{Path: fmt.Sprintf("%s.fields[%q].type", path, col.Name), Message: fmt.Sprintf("a %s column cannot be converted to %s", col.DataType, f.Type)})
-		}
-		nh := f.NullHandling
-		if nh == "" {
-			nh = nullDefault
-		}
-		cp.OmitNull = nh == NullOmit
-		inID := keyPart > 0 && plan.KeyHandling != KeyGenerated
-		if keyPart > 0 {
-			cp.KeyPart = keyPart
-			cp.IDName = convert.FieldName(ApplyCasing(col.Name, casing))
-		}
-		emit := !f.Exclude && (!inID || c.KeepKeyFields)
-		if f.Exclude && keyPart > 0 && plan.KeyHandling == KeyGenerated {
-			emit = false
-		}
-		if emit {
-			var out []string
-			if f.Rename != "" {
-				out = strings.Split(f.Rename, ".")
-			} else {
-				out = []string{convert.FieldName(ApplyCasing(col.Name, casing))}
-			}
-			joined := strings.Join(out, ".")
-			if other, dup := outputs[joined]; dup {
-				ps = append(ps, Problem{Path: fmt.Sprintf("%s.fields[%q]", path, col.Name), Message: fmt.Sprintf("output field %q is also produced by column %q; rename one of them", joined, other)})
-			}
-			if joined == "_id" {
-				ps = append(ps, Problem{Path: fmt.Sprintf("%s.fields[%q]", path, col.Name), Message: "output field _id is reserved for the document key; rename the column"})
-			}
-			outputs[joined] = col.Name
-			cp.Output = out
-		}
-		if emit || keyPart > 0 {
-			root.Columns = append(root.Columns, cp)
-		}
-	}
-	ps = append(ps, prefixClashes(path, outputs)...)
-	if len(c.Embedded) > 0 {
-		ps = append(ps, Problem{Path: path + ".embedded", Message: "embedded rules are not supported by this build yet"})
-	}
-	plan.Root = root
-	return plan, ps
+	o[joined] = by
 }
 
-// prefixClashes reports an output field that is both a value and the parent of another field
+// checkPrefixes reports an output field that is both a value and the parent of another field
 // (e.g. "billing" and "billing.state").
-func prefixClashes(path string, outputs map[string]string) Problems {
-	var ps Problems
-	names := make([]string, 0, len(outputs))
-	for n := range outputs {
+func (o outputs) checkPrefixes(r *resolver, path string) {
+	names := make([]string, 0, len(o))
+	for n := range o {
 		names = append(names, n)
 	}
 	slices.Sort(names)
 	for _, a := range names {
 		for _, b := range names {
 			if strings.HasPrefix(b, a+".") {
-				ps = append(ps, Problem{Path: fmt.Sprintf("%s.fields[%q]", path, outputs[b]), Message: fmt.Sprintf("output field %q would nest inside field %q, which already holds column %q", b, a, outputs[a])})
+				r.add(path, "output field %q (%s) would nest inside field %q (%s)", b, o[b], a, o[a])
 			}
 		}
 	}
-	return ps
+}
+
+func (r *resolver) collection(c *Collection, path string) CollectionPlan {
+	plan := CollectionPlan{Name: c.Name, KeyHandling: r.p.CollectionKeyHandling(c)}
+	table, ok := r.cat.Table(c.Table.Schema, c.Table.Name)
+	if !ok {
+		r.add(path+".table", "table %s does not exist in the source (or is not visible to this user)", c.Table)
+		return plan
+	}
+	key := tableKey(table)
+	if len(key) == 0 {
+		r.add(path+".table", "table %s has no primary key or unique NOT NULL key; keyless tables are not supported yet — add a primary key or a unique index on NOT NULL columns", c.Table)
+		return plan
+	}
+	if plan.KeyHandling == KeySingle && len(key) > 1 {
+		plan.KeyHandling = KeyWrapped // MAPPING.md: a composite key falls back to WRAPPED
+	}
+	root := TablePlan{Table: c.Table, KeyColumns: slices.Clone(key), Filter: r.filter(c.Table), EstimatedRows: table.EstimatedRows}
+	out := outputs{"_id": "the document key"}
+	r.columns(&root, table, c.Fields, path, out, func(col string) (keyPart int, inID bool) {
+		keyPart = slices.Index(key, col) + 1
+		return keyPart, keyPart > 0 && plan.KeyHandling != KeyGenerated && !c.KeepKeyFields
+	})
+	for i := range c.Embedded {
+		r.embedded(&root, table, &c.Embedded[i], fmt.Sprintf("%s.embedded[%d]", path, i), out)
+	}
+	out.checkPrefixes(r, path+".fields")
+	finishText(&root)
+	plan.Root = root
+	return plan
+}
+
+// tableKey returns the primary key, else the first unique key on NOT NULL columns.
+func tableKey(t *schema.Table) []string {
+	if len(t.PrimaryKey) > 0 {
+		return t.PrimaryKey
+	}
+	if len(t.UniqueKeys) > 0 {
+		return t.UniqueKeys[0]
+	}
+	return nil
+}
+
+// columns adds the columns of table to plan with their output names. keyInfo says, for the
+// root, whether a column is part of _id and whether it is moved there (not emitted).
+func (r *resolver) columns(plan *TablePlan, table *schema.Table, fields map[string]Field, path string, out outputs, keyInfo func(string) (int, bool)) {
+	casing := r.p.Settings.Casing
+	for col := range fields {
+		if _, ok := table.Column(col); !ok {
+			r.add(fmt.Sprintf("%s.fields[%q]", path, col), "column %q does not exist in table %s", col, plan.Table)
+		}
+	}
+	for _, col := range table.Columns {
+		f := fields[col.Name]
+		fp := fmt.Sprintf("%s.fields[%q]", path, col.Name)
+		cp := ColumnPlan{Name: col.Name, DataType: col.DataType, Kind: col.Kind, Element: col.Element, Scale: col.Scale, Override: f.Type}
+		if f.Type != "" && !convert.OverrideAppliesTo(cp.ConvertColumn()) {
+			r.add(fp+".type", "a %s column cannot be converted to %s", col.DataType, f.Type)
+		}
+		nh := f.NullHandling
+		if nh == "" {
+			nh = r.p.Settings.NullHandling
+		}
+		cp.OmitNull = nh == NullOmit
+		keyPart, inID := 0, false
+		if keyInfo != nil {
+			keyPart, inID = keyInfo(col.Name)
+		}
+		if keyPart > 0 {
+			cp.KeyPart = keyPart
+			cp.IDName = convert.FieldName(ApplyCasing(col.Name, casing))
+		}
+		if !f.Exclude && !inID {
+			if f.Rename != "" {
+				cp.Output = strings.Split(f.Rename, ".")
+			} else {
+				cp.Output = []string{convert.FieldName(ApplyCasing(col.Name, casing))}
+			}
+			out.claim(r, fp, cp.Output, "column "+col.Name)
+		}
+		plan.Columns = append(plan.Columns, cp)
+	}
+}
+
+// embedded resolves one embedding rule under parent.
+func (r *resolver) embedded(parent *TablePlan, parentTable *schema.Table, e *Embedded, path string, parentOut outputs) {
+	table, ok := r.cat.Table(e.Table.Schema, e.Table.Name)
+	if !ok {
+		r.add(path+".table", "table %s does not exist in the source (or is not visible to this user)", e.Table)
+		return
+	}
+	child := TablePlan{Table: e.Table, Kind: e.Kind, Sort: e.Sort, Limit: e.Limit, Primitive: e.Primitive, Merge: e.Merge,
+		Reverse: e.Reverse, KeyColumns: slices.Clone(tableKey(table)), EstimatedRows: table.EstimatedRows,
+		OmitEmpty: r.p.Settings.NullHandling == NullOmit}
+	if e.Field != "" {
+		child.Field = strings.Split(e.Field, ".")
+	}
+	var linkOK bool
+	switch {
+	case e.Kind == KindEmbeddedArray || (e.Kind == KindEmbeddedDocument && e.Reverse):
+		// The embedded table references the parent.
+		child.LinkColumns, child.ParentColumns, linkOK = r.link(path, table, parentTable, e.Via)
+	case e.Kind == KindEmbeddedDocument:
+		// The parent references the embedded table.
+		child.ParentColumns, child.LinkColumns, linkOK = r.link(path, parentTable, table, e.Via)
+	default:
+		return // Validate reported the kind
+	}
+	if e.Kind == KindEmbeddedArray {
+		child.Filter = r.filter(e.Table) // filters never apply to EMBEDDED_DOCUMENT lookups (MAPPING.md)
+	}
+	for _, s := range e.Sort {
+		if _, ok := table.Column(s.Column); !ok {
+			r.add(path+".sort", "sort column %q does not exist in table %s", s.Column, e.Table)
+		}
+	}
+	own := outputs{}
+	if e.Merge {
+		own = parentOut
+	} else if e.Field != "" {
+		parentOut.claim(r, path+".field", child.Field, "embedded "+e.Table.String())
+	}
+	r.columns(&child, table, e.Fields, path, own, nil)
+	if !linkOK {
+		child.LinkColumns, child.ParentColumns = nil, nil
+	}
+	emitted := 0
+	for _, c := range child.Columns {
+		if len(c.Output) > 0 {
+			emitted++
+		}
+	}
+	if e.Primitive && (emitted != 1 || len(e.Embedded) > 0) {
+		r.add(path+".primitive", "a primitive array needs exactly one included column and no embedded rules (got %d columns)", emitted)
+	}
+	for i := range e.Embedded {
+		r.embedded(&child, table, &e.Embedded[i], fmt.Sprintf("%s.embedded[%d]", path, i), own)
+	}
+	if !e.Merge {
+		own.checkPrefixes(r, path+".fields")
+	}
+	finishText(&child)
+	parent.Embedded = append(parent.Embedded, child)
+}
+
+// link finds the columns by which table `from` references table `to` (MAPPING.md, via).
+func (r *resolver) link(path string, from, to *schema.Table, via *Via) (fromCols, toCols []string, ok bool) {
+	fromRef := TableRef{Schema: from.Schema, Name: from.Name}
+	toRef := TableRef{Schema: to.Schema, Name: to.Name}
+	var fks []schema.ForeignKey
+	for _, fk := range from.ForeignKeys {
+		if fk.RefSchema == to.Schema && fk.RefTable == to.Name {
+			fks = append(fks, fk)
+		}
+	}
+	switch {
+	case via != nil && via.Constraint != "":
+		for _, fk := range fks {
+			if fk.Name == via.Constraint {
+				return fk.Columns, fk.RefColumns, true
+			}
+		}
+		r.add(path+".via.constraint", "no foreign key named %q from %s to %s", via.Constraint, fromRef, toRef)
+		return nil, nil, false
+	case via != nil && len(via.Columns) > 0:
+		refs := via.References
+		if len(refs) == 0 {
+			refs = to.PrimaryKey
+		}
+		if len(refs) != len(via.Columns) {
+			r.add(path+".via", "%d via columns on %s do not match the %d key columns %v of %s; give via.references", len(via.Columns), fromRef, len(refs), refs, toRef)
+			return nil, nil, false
+		}
+		good := true
+		for i, c := range via.Columns {
+			fc, ok1 := from.Column(c)
+			tc, ok2 := to.Column(refs[i])
+			switch {
+			case !ok1:
+				r.add(path+".via.columns", "column %q does not exist in table %s", c, fromRef)
+				good = false
+			case !ok2:
+				r.add(path+".via.references", "column %q does not exist in table %s", refs[i], toRef)
+				good = false
+			case !compatibleKinds(fc.Kind, tc.Kind):
+				r.add(path+".via.columns", "column %s.%s (%s) cannot be matched with %s.%s (%s)", fromRef, c, fc.DataType, toRef, refs[i], tc.DataType)
+				good = false
+			}
+		}
+		if len(via.References) > 0 && good && !isUniqueKey(to, refs) {
+			r.add(path+".via.references", "columns %v of %s are not its primary key or a unique NOT NULL key", refs, toRef)
+			good = false
+		}
+		return via.Columns, refs, good
+	case len(fks) == 1:
+		return fks[0].Columns, fks[0].RefColumns, true
+	case len(fks) == 0:
+		r.add(path+".via", "no foreign key from %s to %s; name the columns with via.columns", fromRef, toRef)
+	default:
+		names := make([]string, len(fks))
+		for i, fk := range fks {
+			names[i] = fk.Name
+		}
+		r.add(path+".via", "%d foreign keys from %s to %s (%s): say which with via.constraint", len(fks), fromRef, toRef, strings.Join(names, ", "))
+	}
+	return nil, nil, false
+}
+
+func isUniqueKey(t *schema.Table, cols []string) bool {
+	if slices.Equal(t.PrimaryKey, cols) {
+		return true
+	}
+	for _, u := range t.UniqueKeys {
+		if slices.Equal(u, cols) {
+			return true
+		}
+	}
+	return false
+}
+
+// compatibleKinds reports whether values of the two kinds can be equal (a synthetic FK).
+func compatibleKinds(a, b convert.Kind) bool {
+	isInt := func(k convert.Kind) bool { return k == convert.KindInt32 || k == convert.KindInt64 }
+	return a == b || (isInt(a) && isInt(b))
+}
+
+// finishText lists the columns read as text — the table's own link columns and the parent
+// columns its children match on — and drops the columns that are neither emitted, nor part of
+// the key, nor needed for a link (excluded columns are not read at all).
+func finishText(t *TablePlan) {
+	add := func(name string) {
+		if !slices.Contains(t.TextColumns, name) {
+			t.TextColumns = append(t.TextColumns, name)
+		}
+	}
+	for _, c := range t.LinkColumns {
+		add(c)
+	}
+	for _, ch := range t.Embedded {
+		for _, c := range ch.ParentColumns {
+			add(c)
+		}
+	}
+	t.Columns = slices.DeleteFunc(t.Columns, func(c ColumnPlan) bool {
+		return len(c.Output) == 0 && c.KeyPart == 0 && !slices.Contains(t.TextColumns, c.Name)
+	})
 }

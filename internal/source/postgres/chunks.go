@@ -155,12 +155,14 @@ func selectList(t project.TablePlan) ([]string, []codec) {
 	for _, c := range t.Columns {
 		cd := codecFor(c)
 		codecs = append(codecs, cd)
-		exprs = append(exprs, cd.expr(quoteIdent(c.Name)))
+		exprs = append(exprs, fmt.Sprintf("%s AS c%d", cd.expr(quoteIdent(c.Name)), len(exprs)))
 	}
+	// Output names are positional aliases so that ORDER BY and WHERE always mean the table's own
+	// columns, never a select expression of the same name (a column read twice, or as text).
 	for _, name := range t.TextColumns {
 		cd := textCodec(asText)
 		codecs = append(codecs, cd)
-		exprs = append(exprs, cd.expr(quoteIdent(name)))
+		exprs = append(exprs, fmt.Sprintf("%s AS c%d", cd.expr(quoteIdent(name)), len(exprs)))
 	}
 	return exprs, codecs
 }
