@@ -79,7 +79,8 @@ func (s *Source) PlanChunks(ctx context.Context, t project.TablePlan, after []st
 	}
 	texts := make([]string, len(t.KeyColumns))
 	for i, k := range t.KeyColumns {
-		texts[i] = quoteIdent(k) + "::text"
+		// Aliased: ORDER BY must sort by the typed key, not by an output column of its text.
+		texts[i] = fmt.Sprintf("%s::text AS k%d", quoteIdent(k), i)
 	}
 	var uppers [][]string
 	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})

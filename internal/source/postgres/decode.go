@@ -10,55 +10,9 @@ import (
 	"github.com/relmongo/relmongo/internal/project"
 )
 
-// kindOf maps a PostgreSQL base type to a conversion kind (TYPES.md). typtype 'e' is an enum,
-// typcategory 'A' an array whose element type is elem.
-func kindOf(typ, typtype, typcat, elem string) (convert.Kind, convert.Kind) {
-	if typcat == "A" {
-		k, _ := kindOf(elem, "b", "", "")
-		return convert.KindArray, k
-	}
-	if typtype == "e" {
-		return convert.KindString, 0
-	}
-	switch typ {
-	case "int2", "int4":
-		return convert.KindInt32, 0
-	case "int8":
-		return convert.KindInt64, 0
-	case "numeric", "money":
-		return convert.KindDecimal, 0
-	case "float4", "float8":
-		return convert.KindDouble, 0
-	case "bool":
-		return convert.KindBool, 0
-	case "text", "varchar", "bpchar", "name", "citext", "char", "xml",
-		"inet", "cidr", "macaddr", "macaddr8", "tsvector", "tsquery",
-		"point", "line", "lseg", "box", "path", "polygon", "circle":
-		return convert.KindString, 0
-	case "bytea":
-		return convert.KindBinary, 0
-	case "uuid":
-		return convert.KindUUID, 0
-	case "date":
-		return convert.KindDate, 0
-	case "timestamp":
-		return convert.KindTimestamp, 0
-	case "timestamptz":
-		return convert.KindTimestampTZ, 0
-	case "time", "timetz":
-		return convert.KindTime, 0
-	case "interval":
-		return convert.KindInterval, 0
-	case "json", "jsonb":
-		return convert.KindJSON, 0
-	case "bit", "varbit":
-		return convert.KindBitString, 0
-	}
-	return convert.KindText, 0
-}
-
 // codec reads one column: the select expression, a fresh scan target and the decoding of the
-// scanned target into package convert's representation (nil for NULL).
+// scanned target into package convert's representation (nil for NULL). Decoded values never
+// alias the scan target, so a caller may keep a row after the next one is scanned.
 type codec struct {
 	expr   func(quoted string) string
 	target func() any
@@ -68,7 +22,19 @@ type codec struct {
 func asIs(q string) string   { return q }
 func asText(q string) string { return q + "::text" }
 
+// asNumericText reads decimals as PostgreSQL prints numeric: money's own text form depends on
+// lc_monetary ("$1,234.50"), a domain over money or numeric casts through its base type, and
+// numeric to numeric without a typmod never rounds.
+func asNumericText(q string) string { return q + "::numeric::text" }
+
+// textCodec reads a column as text: the exact text the server prints.
 func textCodec(expr func(string) string) codec {
+	return textCodecWith(expr, nil)
+}
+
+// textCodecWith reads a column as text and hands the text to post (when not nil), which turns it
+// into the kind's Go value.
+func textCodecWith(expr func(string) string, post func(string) any) codec {
 	return codec{
 		expr:   expr,
 		target: func() any { return new(pgtype.Text) },
@@ -77,130 +43,71 @@ func textCodec(expr func(string) string) codec {
 			if !v.Valid {
 				return nil, nil
 			}
+			if post != nil {
+				return post(v.String), nil
+			}
 			return v.String, nil
 		},
 	}
 }
 
+// binaryCodec reads a column in pgx's binary format into T and converts it with conv (which
+// returns nil for NULL).
+func binaryCodec[T any](conv func(T) any) codec {
+	return codec{
+		expr:   asIs,
+		target: func() any { return new(T) },
+		value:  func(t any) (any, error) { return conv(*t.(*T)), nil },
+	}
+}
+
 // codecFor chooses how to read a column so that no value passes through a lossy Go type:
-// numerics as text (never float64), infinities through pgtype's InfinityModifier, JSON as text.
+// integers, floats, dates, timestamps, intervals, UUIDs and bytea in binary (exact, ±infinity
+// through pgtype's InfinityModifier, BC years and years past 9999 as plain integers of days or
+// microseconds); numerics, JSON and everything text-like as the server's text (never float64).
 func codecFor(c project.ColumnPlan) codec {
 	switch c.Kind {
 	case convert.KindInt32, convert.KindInt64:
-		return codec{expr: asIs, target: func() any { return new(pgtype.Int8) }, value: func(t any) (any, error) {
-			v := t.(*pgtype.Int8)
-			if !v.Valid {
-				return nil, nil
-			}
-			return v.Int64, nil
-		}}
+		return binaryCodec(int8Value)
 	case convert.KindDouble:
-		return codec{expr: asIs, target: func() any { return new(pgtype.Float8) }, value: func(t any) (any, error) {
-			v := t.(*pgtype.Float8)
-			if !v.Valid {
-				return nil, nil
-			}
-			return v.Float64, nil
-		}}
+		// Scanning into any keeps float4 as float32, whose shortest text ("0.1") a STRING
+		// override needs; widening it to float64 first would print 0.10000000149011612.
+		return binaryCodec(floatValue)
 	case convert.KindDecimal:
-		// money's text form depends on lc_monetary: go through numeric (TYPES.md).
-		return textCodec(func(q string) string {
-			if c.DataType == "money" {
-				return q + "::numeric::text"
-			}
-			return q + "::text"
-		})
+		return textCodec(asNumericText)
 	case convert.KindBool:
-		return codec{expr: asIs, target: func() any { return new(pgtype.Bool) }, value: func(t any) (any, error) {
-			v := t.(*pgtype.Bool)
-			if !v.Valid {
-				return nil, nil
-			}
-			return v.Bool, nil
-		}}
+		return binaryCodec(boolValue)
 	case convert.KindString:
 		if isPlainText(c.DataType) {
 			return textCodec(asIs)
 		}
 		return textCodec(asText)
 	case convert.KindBinary:
-		return codec{expr: asIs, target: func() any { return new([]byte) }, value: func(t any) (any, error) {
-			v := *t.(*[]byte)
-			if v == nil {
-				return nil, nil
-			}
-			return v, nil
-		}}
+		return binaryCodec(bytesValue)
 	case convert.KindUUID:
-		return codec{expr: asIs, target: func() any { return new(pgtype.UUID) }, value: func(t any) (any, error) {
-			v := t.(*pgtype.UUID)
-			if !v.Valid {
-				return nil, nil
-			}
-			return v.Bytes, nil
-		}}
+		return binaryCodec(uuidValue)
 	case convert.KindDate:
-		return codec{expr: asIs, target: func() any { return new(pgtype.Date) }, value: func(t any) (any, error) {
-			v := t.(*pgtype.Date)
-			if !v.Valid {
-				return nil, nil
-			}
-			switch v.InfinityModifier {
-			case pgtype.Infinity:
-				return convert.Date{Inf: 1}, nil
-			case pgtype.NegativeInfinity:
-				return convert.Date{Inf: -1}, nil
-			}
-			y, m, d := v.Time.Date()
-			return convert.Date{Year: int64(y), Month: int(m), Day: d}, nil
-		}}
+		return binaryCodec(dateValue)
 	case convert.KindTimestamp:
-		return codec{expr: asIs, target: func() any { return new(pgtype.Timestamp) }, value: func(t any) (any, error) {
-			v := t.(*pgtype.Timestamp)
-			if !v.Valid {
-				return nil, nil
-			}
-			switch v.InfinityModifier {
-			case pgtype.Infinity:
-				return convert.WallTime{Inf: 1}, nil
-			case pgtype.NegativeInfinity:
-				return convert.WallTime{Inf: -1}, nil
-			}
-			return wallTime(v.Time), nil
-		}}
+		return binaryCodec(timestampValue)
 	case convert.KindTimestampTZ:
-		return codec{expr: asIs, target: func() any { return new(pgtype.Timestamptz) }, value: func(t any) (any, error) {
-			v := t.(*pgtype.Timestamptz)
-			if !v.Valid {
-				return nil, nil
-			}
-			switch v.InfinityModifier {
-			case pgtype.Infinity:
-				return convert.Infinity(1), nil
-			case pgtype.NegativeInfinity:
-				return convert.Infinity(-1), nil
-			}
-			return v.Time.UTC(), nil
-		}}
+		return binaryCodec(timestamptzValue)
 	case convert.KindInterval:
-		return codec{expr: asIs, target: func() any { return new(pgtype.Interval) }, value: func(t any) (any, error) {
-			v := t.(*pgtype.Interval)
-			if !v.Valid {
-				return nil, nil
-			}
-			return convert.Interval{Months: v.Months, Days: v.Days, Microseconds: v.Microseconds}, nil
-		}}
-	case convert.KindJSON:
-		return textCodec(asText)
-	case convert.KindTime, convert.KindBitString, convert.KindText:
+		return binaryCodec(intervalValue)
+	case convert.KindTime:
+		return textCodecWith(asText, timeValue)
+	case convert.KindHstore:
+		return textCodecWith(asText, hstoreValue)
+	case convert.KindJSON, convert.KindBitString, convert.KindText:
 		return textCodec(asText)
 	case convert.KindArray:
-		// Arrays are read as text until the array decoder lands; the column then converts as text.
-		return textCodec(asText)
+		return arrayCodecFor(c)
 	}
-	return codec{expr: asText, target: func() any { return new(pgtype.Text) }, value: func(t any) (any, error) {
-		return nil, fmt.Errorf("column %s: unsupported kind %v", c.Name, c.Kind)
-	}}
+	// A kind this dialect never assigns: read the text so the query still runs, and make every
+	// non-NULL value a record error that names the problem instead of failing the whole chunk.
+	return textCodecWith(asText, func(string) any {
+		return convert.Unconvertible{Reason: fmt.Sprintf("the PostgreSQL source has no decoder for kind %s (type %s); override the field type to STRING or exclude the column", c.Kind, c.DataType)}
+	})
 }
 
 // isPlainText reports types that pgx scans as text without a cast.
@@ -214,6 +121,118 @@ func isPlainText(dataType string) bool {
 	return false
 }
 
+// The element decoders below serve both scalar columns and array elements; each returns nil for
+// NULL and otherwise the Go value package convert documents for the kind.
+
+func int8Value(v pgtype.Int8) any {
+	if !v.Valid {
+		return nil
+	}
+	return v.Int64
+}
+
+// floatValue accepts what pgx scans a float4 or float8 into when the target is any.
+func floatValue(v any) any {
+	switch x := v.(type) {
+	case float32, float64:
+		return x
+	case nil:
+		return nil
+	}
+	return convert.Unconvertible{Reason: fmt.Sprintf("a floating-point value arrived as %T; override the field type to STRING", v)}
+}
+
+func boolValue(v pgtype.Bool) any {
+	if !v.Valid {
+		return nil
+	}
+	return v.Bool
+}
+
+// bytesValue keeps an empty bytea as an empty, non-nil slice (an empty Binary, not null).
+func bytesValue(v []byte) any {
+	if v == nil {
+		return nil
+	}
+	return v
+}
+
+func uuidValue(v pgtype.UUID) any {
+	if !v.Valid {
+		return nil
+	}
+	return v.Bytes
+}
+
+func dateValue(v pgtype.Date) any {
+	if !v.Valid {
+		return nil
+	}
+	switch v.InfinityModifier {
+	case pgtype.Infinity:
+		return convert.Date{Inf: 1}
+	case pgtype.NegativeInfinity:
+		return convert.Date{Inf: -1}
+	}
+	// pgx builds the time from the binary day count, so BC years (astronomical: 4713 BC is
+	// -4712) and years past 9999 arrive intact.
+	y, m, d := v.Time.Date()
+	return convert.Date{Year: int64(y), Month: int(m), Day: d}
+}
+
+func timestampValue(v pgtype.Timestamp) any {
+	if !v.Valid {
+		return nil
+	}
+	switch v.InfinityModifier {
+	case pgtype.Infinity:
+		return convert.WallTime{Inf: 1}
+	case pgtype.NegativeInfinity:
+		return convert.WallTime{Inf: -1}
+	}
+	return wallTime(v.Time)
+}
+
+func timestamptzValue(v pgtype.Timestamptz) any {
+	if !v.Valid {
+		return nil
+	}
+	switch v.InfinityModifier {
+	case pgtype.Infinity:
+		return convert.Infinity(1)
+	case pgtype.NegativeInfinity:
+		return convert.Infinity(-1)
+	}
+	return v.Time.UTC()
+}
+
+func intervalValue(v pgtype.Interval) any {
+	if !v.Valid {
+		return nil
+	}
+	return convert.Interval{Months: v.Months, Days: v.Days, Microseconds: v.Microseconds}
+}
+
+// timeValue normalizes time and timetz text to HH:MM:SS[.ffffff][±HH:MM] (TYPES.md).
+func timeValue(s string) any {
+	t, ok := normalizeTime(s)
+	if !ok {
+		return convert.Unconvertible{Reason: fmt.Sprintf("time value %q is not in the form HH:MM:SS[.ffffff][±HH[:MM[:SS]]]; override the field type to STRING", s)}
+	}
+	return t
+}
+
+// hstoreValue parses hstore's text form into pairs in the order the server prints them.
+func hstoreValue(s string) any {
+	pairs, err := parseHstore(s)
+	if err != nil {
+		return convert.Unconvertible{Reason: fmt.Sprintf("hstore value cannot be parsed (%v); override the field type to STRING", err)}
+	}
+	return pairs
+}
+
+// wallTime reads the fields of a UTC time.Time that pgx built from a timestamp's microseconds;
+// the time zone is deliberately not applied here (convert reads it in sourceTimeZone).
 func wallTime(t time.Time) convert.WallTime {
 	y, mo, d := t.Date()
 	h, mi, s := t.Clock()

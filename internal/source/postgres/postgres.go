@@ -20,9 +20,17 @@ type Source struct {
 
 var _ source.Source = (*Source)(nil)
 
+// Option tunes Open.
+type Option func(*pgxpool.Config)
+
+// WithTracer traces every query of the pool (tests count statements with it).
+func WithTracer(t pgx.QueryTracer) Option {
+	return func(c *pgxpool.Config) { c.ConnConfig.Tracer = t }
+}
+
 // Open connects to PostgreSQL with the given pgx connection string and checks that it answers.
 // maxConns bounds the pool (the job's maxSourceConnections).
-func Open(ctx context.Context, connString string, maxConns int) (*Source, error) {
+func Open(ctx context.Context, connString string, maxConns int, opts ...Option) (*Source, error) {
 	cfg, err := pgxpool.ParseConfig(connString)
 	if err != nil {
 		return nil, fmt.Errorf("parsing the PostgreSQL connection settings: %w", redact(err))
@@ -37,6 +45,9 @@ func Open(ctx context.Context, connString string, maxConns int) (*Source, error)
 	// decides how wall times are interpreted.
 	cfg.ConnConfig.RuntimeParams["timezone"] = "UTC"
 	cfg.ConnConfig.RuntimeParams["application_name"] = "relmongo"
+	for _, o := range opts {
+		o(cfg)
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("connecting to PostgreSQL: %w", err)
