@@ -59,14 +59,16 @@ func (a *Activities) PlanChunks(ctx context.Context, in contract.PlanChunksInput
 
 // chunkRun is the state of one CopyChunk attempt.
 type chunkRun struct {
-	a        *Activities
-	in       contract.CopyChunkInput
-	target   *mongosink.Target
-	builder  *assemble.Builder
-	progress store.ChunkProgress
-	batch    []bson.Raw
-	batchLen int
-	events   []store.Event
+	a       *Activities
+	in      contract.CopyChunkInput
+	target  *mongosink.Target
+	builder *assemble.Builder
+	// collection is where documents go: the collection, or its staging collection.
+	collection string
+	progress   store.ChunkProgress
+	batch      []bson.Raw
+	batchLen   int
+	events     []store.Event
 	// failAfterFirstFlush is the test hook that simulates a crash mid-write.
 	failAfterFirstFlush bool
 }
@@ -97,14 +99,26 @@ func (a *Activities) CopyChunk(ctx context.Context, in contract.CopyChunkInput) 
 	if err != nil {
 		return contract.CopyChunkResult{}, setupError(err)
 	}
-	run := &chunkRun{a: a, in: in, target: target, builder: builder,
+	run := &chunkRun{a: a, in: in, target: target, builder: builder, collection: in.Plan.Name,
 		progress: store.ChunkProgress{JobID: in.JobID, Collection: in.Plan.Name, Seq: in.Chunk.Seq}}
 	info := activity.GetInfo(ctx)
 	if h := in.Hooks.FailChunkOnce; h != nil && *h == in.Chunk.Seq && info.Attempt == 1 {
 		run.failAfterFirstFlush = true
 	}
+	if in.Plan.Staging {
+		// A keyless table is one chunk written to a staging collection; a retry restarts it.
+		run.collection = in.Plan.StagingCollection(in.JobID)
+		if err := target.Drop(ctx, run.collection); err != nil {
+			return contract.CopyChunkResult{}, classify(fmt.Errorf("dropping staging collection %s: %w", run.collection, err))
+		}
+	}
 	if err := run.copy(ctx, src); err != nil {
 		return contract.CopyChunkResult{}, err
+	}
+	if in.Plan.Staging {
+		if err := target.RenameReplacing(ctx, run.collection, in.Plan.Name); err != nil {
+			return contract.CopyChunkResult{}, classify(fmt.Errorf("replacing %s with its staging collection: %w", in.Plan.Name, err))
+		}
 	}
 	return contract.CopyChunkResult{RowsRead: run.progress.RowsRead, DocsWritten: run.progress.DocsWritten,
 		RecordErrors: run.progress.RecordErrors, Bytes: run.progress.Bytes}, nil
@@ -224,7 +238,7 @@ func rowBytes(row source.Row) int64 {
 // flush writes the pending batch and records progress.
 func (r *chunkRun) flush(ctx context.Context) error {
 	if len(r.batch) > 0 {
-		res, err := r.target.Write(ctx, r.in.Plan.Name, r.batch)
+		res, err := r.target.Write(ctx, r.collection, r.batch)
 		if err != nil {
 			return fmt.Errorf("writing %d documents to %s: %w", len(r.batch), r.in.Plan.Name, err)
 		}
@@ -246,11 +260,8 @@ func (r *chunkRun) flush(ctx context.Context) error {
 
 func (r *chunkRun) save(ctx context.Context) error {
 	r.progress.UpdatedAt = time.Now().UTC()
-	if len(r.events) > 0 {
-		if err := r.a.Store.AppendEvents(ctx, r.in.JobID, r.events); err != nil {
-			return fmt.Errorf("recording events: %w", err)
-		}
-		r.events = r.events[:0]
+	if err := r.saveReport(ctx); err != nil {
+		return err
 	}
 	if err := r.a.Store.PutChunk(ctx, r.progress); err != nil {
 		return fmt.Errorf("recording progress: %w", err)

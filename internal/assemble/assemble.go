@@ -78,7 +78,7 @@ func New(plan *project.CollectionPlan, opts convert.Options, limits convert.Targ
 		}
 		b.keyCols = append(b.keyCols, i)
 	}
-	if len(b.keyCols) == 0 {
+	if len(b.keyCols) == 0 && !plan.Staging {
 		return nil, fmt.Errorf("collection %s: the root table has no key", plan.Name)
 	}
 	queue := slices.Clone(b.root.children)

@@ -306,6 +306,11 @@ func (b *Builder) id(row source.Row, vals []bsoncore.Value) (bsoncore.Value, err
 		doc, _ = bsoncore.AppendDocumentEnd(doc, idx)
 		return bsoncore.Value{Type: bsontype.EmbeddedDocument, Data: doc}, nil
 	case project.KeyGenerated:
+		if b.plan.Staging {
+			// A keyless row has no identity to derive an _id from: a fresh ObjectId, and the
+			// staging collection makes re-runs replace the collection instead of duplicating it.
+			return bsoncore.Value{Type: bsontype.ObjectID, Data: bsoncore.AppendObjectID(nil, primitive.NewObjectID())}, nil
+		}
 		idx, doc := bsoncore.AppendDocumentStart(nil)
 		for _, i := range b.keyCols {
 			doc = bsoncore.AppendValueElement(doc, t.Columns[i].Name, vals[i])

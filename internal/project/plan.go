@@ -10,6 +10,18 @@ type CollectionPlan struct {
 	// KeyHandling is the effective mode: SINGLE (one key column), WRAPPED or GENERATED.
 	KeyHandling string    `json:"keyHandling"`
 	Root        TablePlan `json:"root"`
+	// Staging is set for a root table without any key: its documents get fresh ObjectIds, it is
+	// read in one pass into a staging collection that replaces the target at the end.
+	Staging bool `json:"staging,omitempty"`
+}
+
+// StagingCollection is the name of the staging collection of a keyless collection for one job.
+func (p *CollectionPlan) StagingCollection(jobID string) string {
+	short := jobID
+	if len(short) > 8 {
+		short = short[:8]
+	}
+	return p.Name + "__relmongo_staging_" + short
 }
 
 // TablePlan is one table of a collection's tree: the root, or an embedded table under its parent.

@@ -55,20 +55,24 @@ func (r *resolver) filter(t TableRef) TableFilter {
 }
 
 // outputs tracks the output field names of one document level, to find clashes.
-type outputs map[string]string // output path -> what produced it
+type outputs map[string]outputClaim // output path -> what produced it
+
+// outputClaim is what produced an output field and the JSON path of the rule that did, so that
+// a clash found later is reported where the user has to change something.
+type outputClaim struct{ by, path string }
 
 func (o outputs) claim(r *resolver, path string, name []string, by string) {
 	joined := strings.Join(name, ".")
 	if other, dup := o[joined]; dup {
-		r.add(path, "output field %q is produced twice (by %s and by %s); rename or exclude one", joined, other, by)
+		r.add(path, "output field %q is produced twice (by %s and by %s); rename or exclude one", joined, other.by, by)
 		return
 	}
-	o[joined] = by
+	o[joined] = outputClaim{by: by, path: path}
 }
 
 // checkPrefixes reports an output field that is both a value and the parent of another field
-// (e.g. "billing" and "billing.state").
-func (o outputs) checkPrefixes(r *resolver, path string) {
+// (e.g. "billing" and "billing.state"), at the path of the rule producing the nested field.
+func (o outputs) checkPrefixes(r *resolver) {
 	names := make([]string, 0, len(o))
 	for n := range o {
 		names = append(names, n)
@@ -77,7 +81,7 @@ func (o outputs) checkPrefixes(r *resolver, path string) {
 	for _, a := range names {
 		for _, b := range names {
 			if strings.HasPrefix(b, a+".") {
-				r.add(path, "output field %q (%s) would nest inside field %q (%s)", b, o[b], a, o[a])
+				r.add(o[b].path, "output field %q (%s) would nest inside field %q (%s)", b, o[b].by, a, o[a].by)
 			}
 		}
 	}
@@ -92,14 +96,16 @@ func (r *resolver) collection(c *Collection, path string) CollectionPlan {
 	}
 	key := tableKey(table)
 	if len(key) == 0 {
-		r.add(path+".table", "table %s has no primary key or unique NOT NULL key; keyless tables are not supported yet — add a primary key or a unique index on NOT NULL columns", c.Table)
-		return plan
+		// MAPPING.md, Keys: fresh ObjectIds, one pass, written to a staging collection that
+		// replaces the target when the table is done — so a re-run replaces the collection.
+		plan.Staging = true
+		plan.KeyHandling = KeyGenerated
 	}
 	if plan.KeyHandling == KeySingle && len(key) > 1 {
 		plan.KeyHandling = KeyWrapped // MAPPING.md: a composite key falls back to WRAPPED
 	}
 	root := TablePlan{Table: c.Table, KeyColumns: slices.Clone(key), Filter: r.filter(c.Table), EstimatedRows: table.EstimatedRows}
-	out := outputs{"_id": "the document key"}
+	out := outputs{"_id": {by: "the document key", path: path}}
 	r.columns(&root, table, c.Fields, path, out, func(col string) (keyPart int, inID bool) {
 		keyPart = slices.Index(key, col) + 1
 		return keyPart, keyPart > 0 && plan.KeyHandling != KeyGenerated && !c.KeepKeyFields
@@ -107,7 +113,7 @@ func (r *resolver) collection(c *Collection, path string) CollectionPlan {
 	for i := range c.Embedded {
 		r.embedded(&root, table, &c.Embedded[i], fmt.Sprintf("%s.embedded[%d]", path, i), out)
 	}
-	out.checkPrefixes(r, path+".fields")
+	out.checkPrefixes(r)
 	finishText(&root)
 	plan.Root = root
 	return plan
@@ -137,7 +143,8 @@ func (r *resolver) columns(plan *TablePlan, table *schema.Table, fields map[stri
 		f := fields[col.Name]
 		fp := fmt.Sprintf("%s.fields[%q]", path, col.Name)
 		cp := ColumnPlan{Name: col.Name, DataType: col.DataType, Kind: col.Kind, Element: col.Element, Scale: col.Scale, Override: f.Type}
-		if f.Type != "" && !convert.OverrideAppliesTo(cp.ConvertColumn()) {
+		// An unknown type name is Validate's problem; report only known overrides that cannot apply.
+		if typeOverrides[f.Type] && !convert.OverrideAppliesTo(cp.ConvertColumn()) {
 			r.add(fp+".type", "a %s column cannot be converted to %s", col.DataType, f.Type)
 		}
 		nh := f.NullHandling
@@ -192,9 +199,9 @@ func (r *resolver) embedded(parent *TablePlan, parentTable *schema.Table, e *Emb
 	if e.Kind == KindEmbeddedArray {
 		child.Filter = r.filter(e.Table) // filters never apply to EMBEDDED_DOCUMENT lookups (MAPPING.md)
 	}
-	for _, s := range e.Sort {
-		if _, ok := table.Column(s.Column); !ok {
-			r.add(path+".sort", "sort column %q does not exist in table %s", s.Column, e.Table)
+	for j, s := range e.Sort {
+		if _, ok := table.Column(s.Column); !ok && s.Column != "" { // Validate reports a missing column
+			r.add(fmt.Sprintf("%s.sort[%d].column", path, j), "sort column %q does not exist in table %s", s.Column, e.Table)
 		}
 	}
 	own := outputs{}
@@ -220,7 +227,7 @@ func (r *resolver) embedded(parent *TablePlan, parentTable *schema.Table, e *Emb
 		r.embedded(&child, table, &e.Embedded[i], fmt.Sprintf("%s.embedded[%d]", path, i), own)
 	}
 	if !e.Merge {
-		own.checkPrefixes(r, path+".fields")
+		own.checkPrefixes(r)
 	}
 	finishText(&child)
 	parent.Embedded = append(parent.Embedded, child)
