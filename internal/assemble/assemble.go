@@ -102,7 +102,7 @@ func (b *Builder) Notes() map[string]map[convert.Note]int64 { return b.counts }
 func (b *Builder) KeyText(row source.Row) map[string]string {
 	m := make(map[string]string, len(b.keyCols))
 	for _, i := range b.keyCols {
-		m[b.plan.Root.Columns[i].Name] = fmt.Sprint(row[i])
+		m[b.plan.Root.Columns[i].Name] = keyText(row[i])
 	}
 	return m
 }
