@@ -4,7 +4,10 @@
 // hands each non-NULL value to Value as the Go value that Kind documents.
 // Value either converts the value exactly or returns an *Error, which becomes
 // a record error: it never rounds, truncates (except digits below the
-// millisecond, see below), shifts a time zone or substitutes null.
+// millisecond, see below), shifts a time zone or substitutes null. A dialect
+// that reads a value it cannot hand over exactly in its kind's Go form (e.g. a
+// PostgreSQL array with a lower bound other than 1) passes Unconvertible, which
+// Value reports as an *Error for that record.
 //
 // # Policy in brief
 //

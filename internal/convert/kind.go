@@ -132,6 +132,15 @@ type Array struct {
 	Elements []any
 }
 
+// Unconvertible is a value a dialect read but cannot hand over exactly in its kind's Go form
+// (e.g. a PostgreSQL array whose lower bound is not 1, which a BSON array cannot keep). Any kind
+// accepts it, also as an array element, and Value reports Reason as a record error (*Error) for
+// the column, so the row is handled per errorHandling instead of the chunk failing. Reason says
+// what was wrong and what to do, like every *Error.
+type Unconvertible struct {
+	Reason string
+}
+
 // KeyValue is one pair of an hstore in source order; a nil Value is SQL NULL.
 type KeyValue struct {
 	Key   string

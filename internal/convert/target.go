@@ -54,6 +54,10 @@ func (c *targetChecker) where() string {
 }
 
 func (c *targetChecker) refuse(what, remedy string) *Error {
+	if len(c.path) == 0 {
+		// The value itself (a column's value): its path would only be "$".
+		return &Error{Reason: fmt.Sprintf("%s cannot be stored by the target database; %s", what, remedy)}
+	}
 	return &Error{Reason: fmt.Sprintf("%s at %s cannot be stored by the target database; %s", what, c.where(), remedy)}
 }
 

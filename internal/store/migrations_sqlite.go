@@ -98,4 +98,31 @@ var sqliteMigrations = [][]string{
 			created_at BIGINT NOT NULL
 		)`,
 	},
+	// 2: chunk reports (store/reports.go). Events of a chunk carry its scope so a retried chunk
+	// replaces them; summary events carry a key so each exists once per job; tallies hold each
+	// chunk's counts per table/column/kind; job_chunk_reports the newest attempt of each chunk.
+	{
+		`ALTER TABLE job_events ADD COLUMN scope TEXT NOT NULL DEFAULT ''`,
+		`ALTER TABLE job_events ADD COLUMN summary_key TEXT NOT NULL DEFAULT ''`,
+		`CREATE INDEX job_events_scope ON job_events (job_id, scope)`,
+		`CREATE INDEX job_events_summary ON job_events (job_id, summary_key)`,
+		`CREATE TABLE job_chunk_reports (
+			job_id     TEXT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+			collection TEXT NOT NULL,
+			seq        BIGINT NOT NULL,
+			generation BIGINT NOT NULL,
+			PRIMARY KEY (job_id, collection, seq)
+		)`,
+		`CREATE TABLE job_tallies (
+			job_id        TEXT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+			collection    TEXT NOT NULL,
+			seq           BIGINT NOT NULL,
+			location_name TEXT NOT NULL,
+			field_name    TEXT NOT NULL,
+			kind          TEXT NOT NULL,
+			count         BIGINT NOT NULL,
+			PRIMARY KEY (job_id, collection, seq, location_name, field_name, kind)
+		)`,
+		`CREATE INDEX job_tallies_key ON job_tallies (job_id, kind, location_name, field_name)`,
+	},
 }

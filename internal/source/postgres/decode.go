@@ -78,10 +78,7 @@ func codecFor(c project.ColumnPlan) codec {
 	case convert.KindBool:
 		return binaryCodec(boolValue)
 	case convert.KindString:
-		if isPlainText(c.DataType) {
-			return textCodec(asIs)
-		}
-		return textCodec(asText)
+		return textCodec(stringExpr(c.DataType))
 	case convert.KindBinary:
 		return binaryCodec(bytesValue)
 	case convert.KindUUID:
@@ -108,6 +105,20 @@ func codecFor(c project.ColumnPlan) codec {
 	return textCodecWith(asText, func(string) any {
 		return convert.Unconvertible{Reason: fmt.Sprintf("the PostgreSQL source has no decoder for kind %s (type %s); override the field type to STRING or exclude the column", c.Kind, c.DataType)}
 	})
+}
+
+// stringExpr returns how to read a String column as the text PostgreSQL displays (its output
+// function). A cast to text is that text for most types, but not for all: char(n) loses its
+// padding (so it is read without a cast) and inet always shows the netmask (abbrev gives the
+// output function's form, "10.0.0.1" rather than "10.0.0.1/32").
+func stringExpr(dataType string) func(string) string {
+	switch {
+	case isPlainText(dataType):
+		return asIs
+	case dataType == "inet":
+		return func(q string) string { return "abbrev(" + q + ")" }
+	}
+	return asText
 }
 
 // isPlainText reports types that pgx scans as text without a cast.

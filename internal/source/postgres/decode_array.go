@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/jackc/pgx/v5/pgtype"
 
@@ -40,8 +41,15 @@ func arrayCodecFor(c project.ColumnPlan) codec {
 		return arrayCodec(asTextArray, textElement(timeValue))
 	case convert.KindHstore:
 		return arrayCodec(asTextArray, textElement(hstoreValue))
+	case convert.KindString:
+		if isPlainText(strings.TrimSuffix(c.DataType, "[]")) {
+			// text[], varchar[], char(n)[] and name[] need no cast, and a cast would trim the
+			// padding of char(n) elements.
+			return arrayCodec(asIs, textElement(nil))
+		}
 	}
-	// Strings, enums, JSON, bit strings and the text fallback: each element's text.
+	// Enums, citext, network and geometric types, JSON, bit strings and the text fallback: each
+	// element's text.
 	return arrayCodec(asTextArray, textElement(nil))
 }
 

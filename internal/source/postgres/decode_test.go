@@ -284,6 +284,9 @@ var decodeCases = []decodeCase{
 	{name: "interval array", typ: "interval[]", lit: "'{\"1 day\",NULL}'", want: `{"v":["P1D",null]}`},
 	{name: "timetz array", typ: "timetz[]", lit: "'{12:00:00+02}'", want: `{"v":["12:00:00+02:00"]}`},
 	{name: "jsonb array", typ: "jsonb[]", lit: `ARRAY['{"a":1}'::jsonb, '[1,2]', NULL]`, want: `{"v":[{"a":{"$numberInt":"1"}},[{"$numberInt":"1"},{"$numberInt":"2"}],null]}`},
+	{name: "char(n) array keeps padding", typ: "char(3)[]", lit: "'{ab,NULL,\"\"}'", want: `{"v":["ab ",null,"   "]}`},
+	{name: "varchar array", typ: "varchar(5)[]", lit: "'{x}'", want: `{"v":["x"]}`},
+	{name: "citext array", typ: "citext[]", lit: "'{Ab}'", want: `{"v":["Ab"]}`},
 	{name: "varbit array", typ: "varbit[]", lit: "'{101,0}'", want: `{"v":["101","0"]}`},
 	{name: "inet array", typ: "inet[]", lit: "'{10.0.0.1/8}'", want: `{"v":["10.0.0.1/8"]}`},
 	{name: "hstore array", typ: "hstore[]", lit: `ARRAY['a=>1'::hstore]`, want: `{"v":[{"a":"1"}]}`},
@@ -298,6 +301,9 @@ var decodeCases = []decodeCase{
 
 	// Network, text search and geometric types as their text.
 	{name: "inet", typ: "inet", lit: "'192.168.0.1/24'", want: `{"v":"192.168.0.1/24"}`, kind: convert.KindString},
+	{name: "inet host shows no netmask", typ: "inet", lit: "'10.0.0.1'", want: `{"v":"10.0.0.1"}`},
+	{name: "inet IPv6 host", typ: "inet", lit: "'::1'", want: `{"v":"::1"}`},
+	{name: "inet IPv6 network", typ: "inet", lit: "'2001:db8::1/64'", want: `{"v":"2001:db8::1/64"}`},
 	{name: "cidr", typ: "cidr", lit: "'10.0.0.0/8'", want: `{"v":"10.0.0.0/8"}`},
 	{name: "macaddr", typ: "macaddr", lit: "'08:00:2b:01:02:03'", want: `{"v":"08:00:2b:01:02:03"}`},
 	{name: "tsvector", typ: "tsvector", lit: "'a fat cat'", want: `{"v":"'a' 'cat' 'fat'"}`},

@@ -12,9 +12,18 @@ import (
 // vector types int2vector and oidvector are also category 'A' but have no array I/O in pgx, so
 // they fall back to text). Types without a rule are KindText: their text cast is stored as a
 // String and the job reports one WARNING per column.
-func kindOf(typ, typtype, typcat, elem string) (convert.Kind, convert.Kind) {
+//
+// elemTyptype, when given, is the typtype of the element's base type. Without it an element is
+// taken for a base type, so arrays of enums fall back to text: the same strings, but with the
+// fallback WARNING. (Introspection can pass it once its query resolves the element's base type:
+// a domain element by its typbasetype, as for columns.)
+func kindOf(typ, typtype, typcat, elem string, elemTyptype ...string) (convert.Kind, convert.Kind) {
 	if typcat == "A" && strings.HasPrefix(typ, "_") && elem != "" {
-		k, _ := kindOf(elem, "b", "", "")
+		et := "b"
+		if len(elemTyptype) > 0 && elemTyptype[0] != "" {
+			et = elemTyptype[0]
+		}
+		k, _ := kindOf(elem, et, "", "")
 		return convert.KindArray, k
 	}
 	switch typtype {

@@ -54,6 +54,22 @@ func TestKindOf(t *testing.T) {
 			t.Errorf("kindOf(%q, %q, %q, %q) = %s, %s; want %s, %s", tc.typ, tc.typtype, tc.typcat, tc.elem, k, e, tc.kind, tc.element)
 		}
 	}
+	// With the element's typtype, enum arrays are arrays of strings; composites still fall back.
+	withElem := []struct {
+		elem, elemTyptype string
+		element           convert.Kind
+	}{
+		{"mood", "e", convert.KindString},
+		{"pair", "c", convert.KindText},
+		{"int4", "b", convert.KindInt32},
+		{"int4", "", convert.KindInt32},
+	}
+	for _, tc := range withElem {
+		k, e := kindOf("_"+tc.elem, "b", "A", tc.elem, tc.elemTyptype)
+		if k != convert.KindArray || e != tc.element {
+			t.Errorf("kindOf(_%s, element typtype %q) = %s, %s; want array, %s", tc.elem, tc.elemTyptype, k, e, tc.element)
+		}
+	}
 }
 
 func TestNormalizeTime(t *testing.T) {
