@@ -32,6 +32,8 @@ func keyText(v any) string {
 		return fmt.Sprintf("%04d-%02d-%02d %02d:%02d:%02d.%09d", x.Year, x.Month, x.Day, x.Hour, x.Minute, x.Second, x.Nanosecond)
 	case time.Time:
 		return x.UTC().Format(time.RFC3339Nano)
+	case convert.Typed:
+		return keyText(x.Value)
 	}
 	return fmt.Sprint(v)
 }

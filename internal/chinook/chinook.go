@@ -1,5 +1,6 @@
 // Package chinook ships the Chinook sample database (version 1.4.5, MIT licence: LICENSE.md) and
-// relmongo's demo project for it, and loads it into a PostgreSQL database that relmongo owns.
+// relmongo's demo projects for it, and loads it into a PostgreSQL database that relmongo owns or
+// builds it as a SQLite file (sqlite.go), which lets the demo run without any database server.
 package chinook
 
 import (
@@ -7,6 +8,7 @@ import (
 	_ "embed"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -34,7 +36,15 @@ func LoadPostgres(ctx context.Context, adminConnString, dbName string) error {
 	if !strings.HasPrefix(dbName, OwnedPrefix) || strings.ContainsAny(dbName, `"`) {
 		return fmt.Errorf("refusing to load Chinook into %q: relmongo only (re)creates databases named %s*", dbName, OwnedPrefix)
 	}
-	admin, err := pgx.Connect(ctx, adminConnString)
+	cfg0, err := pgx.ParseConfig(adminConnString)
+	if err != nil {
+		return fmt.Errorf("invalid PostgreSQL connection string (use postgres://user:pw@host:5432/postgres): %w", err)
+	}
+	if cfg0.ConnectTimeout == 0 {
+		// A server that accepts connections but never answers must not hang the demo.
+		cfg0.ConnectTimeout = 10 * time.Second
+	}
+	admin, err := pgx.ConnectConfig(ctx, cfg0)
 	if err != nil {
 		return fmt.Errorf("connecting to PostgreSQL to create %s: %w", dbName, err)
 	}

@@ -23,6 +23,15 @@ func Value(col Column, v any, opts Options) (bsoncore.Value, Note, error) {
 		// reaching here means the caller forgot, so say so instead of guessing.
 		return bsoncore.Value{}, 0, goTypeErr(col, v)
 	}
+	if u, ok := v.(Unconvertible); ok {
+		if u.Reason == "" {
+			return bsoncore.Value{}, 0, recordErr(col, "the source value cannot be read exactly; override the field type to STRING or exclude the column")
+		}
+		return bsoncore.Value{}, 0, recordErr(col, "%s", u.Reason)
+	}
+	if t, ok := v.(Typed); ok {
+		return convertTyped(col, t, opts) // SQLite: the value's own storage class decides (sqlite.go)
+	}
 	if col.Kind == KindArray {
 		return convertArray(col, v, opts)
 	}
