@@ -3,10 +3,17 @@ package apiserver
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"net/http"
 	"net/url"
+	"slices"
+	"strconv"
 	"time"
 
+	"github.com/gorilla/mux"
+
 	"github.com/relmongo/relmongo/internal/contract"
+	"github.com/relmongo/relmongo/internal/project"
 	"github.com/relmongo/relmongo/internal/store"
 )
 
@@ -156,4 +163,150 @@ func (s *Server) statusOf(ctx context.Context, j store.Job) (*jobStatus, error) 
 		st.JobUpdates = append(st.JobUpdates, eventOf(e))
 	}
 	return st, nil
+}
+
+// jobTablesResponse is GET /jobs/{jobId}/tables (API.md, ext): per collection and per source
+// table, what has been read, written, excluded and refused so far.
+type jobTablesResponse struct {
+	JobID       string               `json:"jobId"`
+	Status      string               `json:"status"`
+	Collections []collectionProgress `json:"collections"`
+}
+
+// progressCounters are the figures of a collection's root table. The store counts them per chunk
+// and replaces a retried chunk's figures, so they stay exact under retries.
+type progressCounters struct {
+	EstimatedRows    int64 `json:"estimatedRows"`
+	RowsRead         int64 `json:"rowsRead"`
+	DocumentsWritten int64 `json:"documentsWritten"`
+	RowsExcluded     int64 `json:"rowsExcluded"`
+	RecordErrors     int64 `json:"recordErrors"`
+	ChunksDone       int64 `json:"chunksDone"`
+	// ChunksPlanned grows while the collection is planned lazily; it is final once the
+	// collection is DONE.
+	ChunksPlanned int64 `json:"chunksPlanned"`
+	Bytes         int64 `json:"bytes"`
+}
+
+// collectionProgress is one collection of a job.
+type collectionProgress struct {
+	Collection string `json:"collection"`
+	// State is PENDING, RUNNING, PAUSED, CANCELLING, DONE, FAILED or CANCELLED.
+	State     string `json:"state"`
+	RootTable string `json:"rootTable"`
+	progressCounters
+	Tables []tableProgress `json:"tables"`
+}
+
+// tableProgress is one source table of a collection: its root table, which carries the
+// collection's counters, and every embedded table, read for exactly the root rows of each chunk
+// (they have no counters of their own: each of their rows ends up inside a root row's document).
+type tableProgress struct {
+	Table string `json:"table"`
+	// Role is ROOT or EMBEDDED.
+	Role string `json:"role"`
+	// Parent and Field say where an embedded table's rows go.
+	Parent string `json:"parent,omitempty"`
+	Field  string `json:"field,omitempty"`
+	// Kind is the embedding kind (EMBEDDED_DOCUMENT_ARRAY, EMBEDDED_DOCUMENT).
+	Kind  string `json:"kind,omitempty"`
+	State string `json:"state"`
+	*progressCounters
+}
+
+func (s *Server) jobTables(w http.ResponseWriter, r *http.Request) {
+	id := mux.Vars(r)["jobId"]
+	if !idPattern.MatchString(id) {
+		s.writeError(w, http.StatusBadRequest, "invalid job id "+strconv.Quote(id), "ids match ^[A-Za-z0-9-]+$", "")
+		return
+	}
+	j, err := s.store.GetJob(r.Context(), id)
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			s.writeError(w, http.StatusNotFound, "job "+id+" not found", "", id)
+			return
+		}
+		s.storeError(w, err, "job "+id)
+		return
+	}
+	stats, err := s.store.CollectionStats(r.Context(), id)
+	if err != nil {
+		s.storeError(w, err, "job "+id)
+		return
+	}
+	writeJSON(w, http.StatusOK, tablesOf(j, stats))
+}
+
+// tablesOf merges the job's frozen project (which collections and tables it copies, including
+// collections not started yet) with the counters of the store.
+func tablesOf(j store.Job, stats []store.CollectionStats) jobTablesResponse {
+	out := jobTablesResponse{JobID: j.ID, Status: j.Status, Collections: []collectionProgress{}}
+	var req storedRequest
+	_ = json.Unmarshal(j.Request, &req)
+	var proj project.Project
+	_ = json.Unmarshal(j.Project, &proj)
+	byName := map[string]store.CollectionStats{}
+	for _, st := range stats {
+		byName[st.Collection] = st
+	}
+	selected := func(name string) bool {
+		return len(req.CollectionFilters) == 0 || slices.Contains(req.CollectionFilters, name)
+	}
+	seen := map[string]bool{}
+	for i := range proj.Collections {
+		c := &proj.Collections[i]
+		if !selected(c.Name) {
+			continue
+		}
+		seen[c.Name] = true
+		st, ok := byName[c.Name]
+		if !ok {
+			st = store.CollectionStats{CollectionState: store.CollectionState{Collection: c.Name, State: "PENDING", RootTable: c.Table.String()}}
+		}
+		out.Collections = append(out.Collections, collectionOf(j.Status, st, c))
+	}
+	// Collections the store knows but the project does not list (a project stored before a
+	// rename, say) are still reported.
+	for _, st := range stats {
+		if !seen[st.Collection] {
+			out.Collections = append(out.Collections, collectionOf(j.Status, st, nil))
+		}
+	}
+	return out
+}
+
+func collectionOf(jobStatus string, st store.CollectionStats, c *project.Collection) collectionProgress {
+	state := effectiveState(jobStatus, st.State)
+	counters := progressCounters{EstimatedRows: st.EstimatedRows, RowsRead: st.RowsRead, DocumentsWritten: st.DocsWritten,
+		RowsExcluded: st.RowsExcluded, RecordErrors: st.RecordErrors, ChunksDone: st.ChunksDone, ChunksPlanned: st.ChunksPlanned, Bytes: st.Bytes}
+	root := st.RootTable
+	if root == "" && c != nil {
+		root = c.Table.String()
+	}
+	cp := collectionProgress{Collection: st.Collection, State: state, RootTable: root, progressCounters: counters}
+	cp.Tables = append(cp.Tables, tableProgress{Table: root, Role: "ROOT", State: state, progressCounters: &counters})
+	if c != nil {
+		var walk func(parent string, es []project.Embedded)
+		walk = func(parent string, es []project.Embedded) {
+			for _, e := range es {
+				cp.Tables = append(cp.Tables, tableProgress{Table: e.Table.String(), Role: "EMBEDDED", Parent: parent,
+					Field: e.Field, Kind: e.Kind, State: state})
+				walk(e.Table.String(), e.Embedded)
+			}
+		}
+		walk(root, c.Embedded)
+	}
+	return cp
+}
+
+// effectiveState shows a running collection as PAUSED or CANCELLING while its job is: the
+// collection's record changes only when it ends.
+func effectiveState(jobStatus, state string) string {
+	if state == "RUNNING" && (jobStatus == contract.StatusPaused || jobStatus == contract.StatusCancelling) {
+		return jobStatus
+	}
+	if state == "" {
+		return "RUNNING"
+	}
+	return state
 }

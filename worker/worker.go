@@ -3,6 +3,8 @@
 package worker
 
 import (
+	"time"
+
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
 	sdkworker "go.temporal.io/sdk/worker"
@@ -12,6 +14,10 @@ import (
 	"github.com/relmongo/relmongo/internal/contract"
 	"github.com/relmongo/relmongo/workflows"
 )
+
+// heartbeatThrottle bounds how long the SDK holds back a heartbeat, hence how long a stop takes to
+// reach a running chunk.
+const heartbeatThrottle = time.Second
 
 // Options tune the worker.
 type Options struct {
@@ -28,6 +34,7 @@ func Register(w sdkworker.Registry, acts *activities.Activities) {
 	w.RegisterActivityWithOptions(acts.CopyChunk, activity.RegisterOptions{Name: contract.CopyChunkActivity})
 	w.RegisterActivityWithOptions(acts.FinishCollection, activity.RegisterOptions{Name: contract.FinishCollectionActivity})
 	w.RegisterActivityWithOptions(acts.FinishJob, activity.RegisterOptions{Name: contract.FinishJobActivity})
+	w.RegisterActivityWithOptions(acts.SetJobStatus, activity.RegisterOptions{Name: contract.SetJobStatusActivity})
 }
 
 // New creates a worker on the relmongo task queue with everything registered. Stop it with
@@ -35,7 +42,11 @@ func Register(w sdkworker.Registry, acts *activities.Activities) {
 func New(c client.Client, acts *activities.Activities, opts Options) sdkworker.Worker {
 	w := sdkworker.New(c, contract.TaskQueue, sdkworker.Options{
 		MaxConcurrentActivityExecutionSize: opts.MaxConcurrentActivities,
-		WorkerStopTimeout:                  30e9,
+		WorkerStopTimeout:                  30 * time.Second,
+		// The SDK batches heartbeats for up to 80% of the heartbeat timeout (48 s for CopyChunk);
+		// a cancellation only reaches an activity in the answer to a heartbeat, so a stop would
+		// take that long. One heartbeat call per second per running chunk costs little.
+		MaxHeartbeatThrottleInterval: heartbeatThrottle,
 	})
 	Register(w, acts)
 	return w

@@ -2,119 +2,27 @@ package workflows
 
 import (
 	"context"
-	"errors"
-	"slices"
-	"strconv"
-	"sync"
+	"strings"
 	"testing"
+	"time"
 
-	"github.com/stretchr/testify/mock"
-	"go.temporal.io/sdk/activity"
-	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
-	"go.temporal.io/sdk/testsuite"
-	"go.temporal.io/sdk/workflow"
 
 	"github.com/relmongo/relmongo/internal/contract"
-	"github.com/relmongo/relmongo/internal/project"
 )
 
-// fakeTable plans chunks over keys 1..rows, chunkRows apart, like the real PlanChunks.
-type fakeTable struct {
-	rows      int
-	mu        sync.Mutex
-	copied    []int64 // chunk seqs copied
-	maxFlight int
-	inFlight  int
-	failSeq   int64 // a chunk whose first attempt fails (-1 none)
-	attempts  map[int64]int
-	planCalls int
-}
-
-func (f *fakeTable) plan(_ context.Context, in contract.PlanChunksInput) (contract.PlanChunksResult, error) {
-	f.mu.Lock()
-	f.planCalls++
-	f.mu.Unlock()
-	start := 0
-	if in.After != nil {
-		start, _ = strconv.Atoi(in.After[0])
-	}
-	var res contract.PlanChunksResult
-	lower := in.After
-	seq := in.FirstSeq
-	for len(res.Chunks) < in.MaxChunks {
-		next := start + int(in.Options.ChunkRows)
-		if next >= f.rows {
-			res.Chunks = append(res.Chunks, contract.Chunk{Seq: seq, Lower: lower})
-			res.Done = true
-			return res, nil
-		}
-		u := contract.ChunkBound{strconv.Itoa(next)}
-		res.Chunks = append(res.Chunks, contract.Chunk{Seq: seq, Lower: lower, Upper: u})
-		lower, start = u, next
-		seq++
-	}
-	return res, nil
-}
-
-func (f *fakeTable) copy(ctx context.Context, in contract.CopyChunkInput) (contract.CopyChunkResult, error) {
-	f.mu.Lock()
-	f.attempts[in.Chunk.Seq]++
-	attempt := f.attempts[in.Chunk.Seq]
-	f.inFlight++
-	f.maxFlight = max(f.maxFlight, f.inFlight)
-	f.mu.Unlock()
-	defer func() {
-		f.mu.Lock()
-		f.inFlight--
-		f.mu.Unlock()
-	}()
-	if in.Chunk.Seq == f.failSeq && attempt == 1 {
-		return contract.CopyChunkResult{}, errors.New("simulated transient failure")
-	}
-	f.mu.Lock()
-	f.copied = append(f.copied, in.Chunk.Seq)
-	f.mu.Unlock()
-	return contract.CopyChunkResult{RowsRead: 1, DocsWritten: 1}, nil
-}
-
-func noopFinish(context.Context, contract.FinishCollectionInput) error { return nil }
-
-func newEnv(t *testing.T, f *fakeTable) *testsuite.TestWorkflowEnvironment {
-	var s testsuite.WorkflowTestSuite
-	env := s.NewTestWorkflowEnvironment()
-	env.RegisterWorkflowWithOptions(Collection, workflow.RegisterOptions{Name: contract.CollectionWorkflow})
-	env.RegisterActivityWithOptions(f.plan, activity.RegisterOptions{Name: contract.PlanChunksActivity})
-	env.RegisterActivityWithOptions(f.copy, activity.RegisterOptions{Name: contract.CopyChunkActivity})
-	env.RegisterActivityWithOptions(noopFinish, activity.RegisterOptions{Name: contract.FinishCollectionActivity})
-	return env
-}
-
-func collectionInput(chunkRows int64, window, canAfter int) contract.CollectionInput {
-	return contract.CollectionInput{
-		JobID:   "job-1",
-		Plan:    project.CollectionPlan{Name: "things"},
-		Options: contract.Options{ChunkRows: chunkRows, ChunkWindow: window, ErrorHandling: "FAIL"},
-		Hooks:   contract.TestHooks{ContinueAsNewAfterChunks: canAfter},
-	}
-}
-
-// runToEnd runs the workflow, following continue-as-new, and returns how many runs it took.
-func runToEnd(t *testing.T, f *fakeTable, in contract.CollectionInput) (contract.CollectionResult, int) {
+// runToEnd runs the collection workflow, following continue-as-new, and returns how many runs it
+// took.
+func runToEnd(t *testing.T, f *fakeSource, in contract.CollectionInput) (contract.CollectionResult, int) {
 	t.Helper()
 	for runs := 1; runs < 1000; runs++ {
-		env := newEnv(t, f)
+		env := newCollectionEnv(f)
 		env.ExecuteWorkflow(contract.CollectionWorkflow, in)
 		if !env.IsWorkflowCompleted() {
 			t.Fatal("workflow did not complete")
 		}
 		err := env.GetWorkflowError()
-		var can *workflow.ContinueAsNewError
-		if errors.As(err, &can) {
-			var next contract.CollectionInput
-			if err := converter.GetDefaultDataConverter().FromPayloads(can.Input, &next); err != nil {
-				t.Fatal(err)
-			}
+		if next, ok := continuedInput(t, err); ok {
 			in = next
 			continue
 		}
@@ -149,7 +57,7 @@ func TestCollectionCopiesEveryChunkOnce(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			f := &fakeTable{rows: tc.rows, failSeq: -1, attempts: map[int64]int{}}
+			f := newFakeSource(map[string]int{"things": tc.rows})
 			res, runs := runToEnd(t, f, collectionInput(tc.chunkRows, tc.window, tc.canAfter))
 			if int(res.ChunksDone) != tc.wantChunks {
 				t.Errorf("chunksDone %d, want %d", res.ChunksDone, tc.wantChunks)
@@ -157,42 +65,293 @@ func TestCollectionCopiesEveryChunkOnce(t *testing.T) {
 			if runs != tc.wantRuns {
 				t.Errorf("%d runs, want %d", runs, tc.wantRuns)
 			}
-			slices.Sort(f.copied)
-			for i, seq := range f.copied {
-				if seq != int64(i) {
-					t.Fatalf("chunks copied %v: want each of 0..%d exactly once", f.copied, tc.wantChunks-1)
-				}
-			}
+			f.copiedOnce(t, "things", tc.wantChunks)
 			if f.maxFlight > tc.window {
 				t.Errorf("%d chunks in flight at once, window is %d", f.maxFlight, tc.window)
 			}
-			if len(f.copied) != tc.wantChunks {
-				t.Errorf("copied %d chunks, want %d", len(f.copied), tc.wantChunks)
+			if f.finished["things"] != collectionDone {
+				t.Errorf("collection recorded %q, want DONE", f.finished["things"])
 			}
 		})
 	}
 }
 
 func TestCollectionRetriesAFailedChunk(t *testing.T) {
-	f := &fakeTable{rows: 40, failSeq: 2, attempts: map[int64]int{}}
+	f := newFakeSource(map[string]int{"things": 40})
+	f.failSeq = 2
 	res, _ := runToEnd(t, f, collectionInput(10, 4, 0))
-	if res.ChunksDone != 4 || f.attempts[2] != 2 {
-		t.Fatalf("chunksDone %d attempts of chunk 2: %d", res.ChunksDone, f.attempts[2])
+	if res.ChunksDone != 4 || f.attempts["things/2"] != 2 {
+		t.Fatalf("chunksDone %d attempts of chunk 2: %d", res.ChunksDone, f.attempts["things/2"])
 	}
 }
 
-func TestCollectionFailsWhenRecordErrorsExceedTolerance(t *testing.T) {
-	f := &fakeTable{rows: 30, failSeq: -1, attempts: map[int64]int{}}
-	env := newEnv(t, f)
-	env.OnActivity(contract.CopyChunkActivity, mock.Anything, mock.Anything).Return(contract.CopyChunkResult{RowsRead: 10, RecordErrors: 1}, nil)
+func TestCollectionRecordErrorTolerance(t *testing.T) {
+	tests := []struct {
+		name      string
+		handling  string
+		tolerance int64
+		errs      map[int64]int64 // per chunk
+		wantFail  bool
+	}{
+		{"FAIL, tolerance 0, first error fails", "FAIL", 0, map[int64]int64{1: 1}, true},
+		{"FAIL, tolerance 3, three errors pass", "FAIL", 3, map[int64]int64{0: 1, 1: 1, 2: 1}, false},
+		{"FAIL, tolerance 3, the fourth fails", "FAIL", 3, map[int64]int64{0: 1, 1: 2, 2: 1}, true},
+		{"WARN never fails", "WARN", 0, map[int64]int64{0: 5, 2: 5}, false},
+		{"SKIP never fails", "SKIP", 0, map[int64]int64{0: 5}, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFakeSource(map[string]int{"things": 30})
+			f.recordErrors["things"] = tc.errs
+			in := collectionInput(10, 1, 0)
+			in.Options.ErrorHandling, in.Options.ErrorTolerance = tc.handling, tc.tolerance
+			env := newCollectionEnv(f)
+			env.ExecuteWorkflow(contract.CollectionWorkflow, in)
+			err := env.GetWorkflowError()
+			if tc.wantFail {
+				if errorType(err) != contract.ErrTypeRecordLimit {
+					t.Fatalf("workflow error %v, want %s", err, contract.ErrTypeRecordLimit)
+				}
+				if f.finished["things"] != collectionFailed {
+					t.Errorf("collection recorded %q, want FAILED", f.finished["things"])
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("workflow failed: %v", err)
+			}
+			var res contract.CollectionResult
+			if err := env.GetWorkflowResult(&res); err != nil {
+				t.Fatal(err)
+			}
+			var want int64
+			for _, n := range tc.errs {
+				want += n
+			}
+			if res.RecordErrors != want {
+				t.Errorf("recordErrors %d, want %d", res.RecordErrors, want)
+			}
+			// Under FAIL, reports to the job are cumulative, one per chunk that had record errors;
+			// they may arrive in any order, so the job keeps the largest. WARN and SKIP send none.
+			var largest int64
+			for _, r := range f.reports {
+				largest = max(largest, r.RecordErrors)
+			}
+			wantReports := len(tc.errs)
+			if tc.handling != "FAIL" {
+				wantReports, want = 0, 0
+			}
+			if len(f.reports) != wantReports || largest != want {
+				t.Errorf("reports %+v, want %d cumulative reports up to %d", f.reports, wantReports, want)
+			}
+		})
+	}
+}
+
+// TestCollectionPauseAndResume pauses while chunk 3 is being copied (window 1, so exactly chunks
+// 0..3 have started): the chunk in flight finishes, no new chunk starts while paused, and resume
+// copies the rest, each chunk exactly once.
+func TestCollectionPauseAndResume(t *testing.T) {
+	f := newFakeSource(map[string]int{"things": 100})
+	env := newCollectionEnv(f)
+	f.onCopy = func(_ context.Context, _ string, seq int64) error {
+		if seq == 3 {
+			env.SignalWorkflow(contract.SignalPause, int64(100))
+		}
+		return nil
+	}
+	var startedWhilePaused []string
+	var copiedWhilePaused []int64
+	env.RegisterDelayedCallback(func() {
+		startedWhilePaused, _, _ = f.snapshot()
+		_, c, _ := f.snapshot()
+		copiedWhilePaused = c["things"]
+		env.SignalWorkflow(contract.SignalResume, int64(200))
+	}, time.Hour)
+	env.ExecuteWorkflow(contract.CollectionWorkflow, collectionInput(10, 1, 0))
+	if err := env.GetWorkflowError(); err != nil {
+		t.Fatalf("workflow failed: %v", err)
+	}
+	if len(startedWhilePaused) != 4 {
+		t.Errorf("chunks started before the resume: %v, want chunks 0..3 only", startedWhilePaused)
+	}
+	if len(copiedWhilePaused) != 4 {
+		t.Errorf("chunks finished while paused: %v, want the chunk in flight (3) to finish", copiedWhilePaused)
+	}
+	f.copiedOnce(t, "things", 10)
+}
+
+// TestCollectionIgnoresStaleSignals: a resume older than the pause (delivered late) changes nothing.
+func TestCollectionIgnoresStaleSignals(t *testing.T) {
+	f := newFakeSource(map[string]int{"things": 100})
+	env := newCollectionEnv(f)
+	f.onCopy = func(_ context.Context, _ string, seq int64) error {
+		if seq == 1 {
+			env.SignalWorkflow(contract.SignalPause, int64(100))
+			env.SignalWorkflow(contract.SignalResume, int64(50)) // older than the pause
+		}
+		return nil
+	}
+	var startedBeforeResume int
+	env.RegisterDelayedCallback(func() {
+		s, _, _ := f.snapshot()
+		startedBeforeResume = len(s)
+		env.SignalWorkflow(contract.SignalResume, int64(300))
+	}, time.Hour)
+	env.ExecuteWorkflow(contract.CollectionWorkflow, collectionInput(10, 1, 0))
+	if err := env.GetWorkflowError(); err != nil {
+		t.Fatalf("workflow failed: %v", err)
+	}
+	if startedBeforeResume != 2 {
+		t.Errorf("%d chunks started before the newer resume, want 2: the stale resume must be ignored", startedBeforeResume)
+	}
+	f.copiedOnce(t, "things", 10)
+}
+
+// TestCollectionPauseSurvivesContinueAsNew: a pause that arrives during the last chunk of a run is
+// carried into the next run, which starts nothing until resumed.
+func TestCollectionPauseSurvivesContinueAsNew(t *testing.T) {
+	f := newFakeSource(map[string]int{"things": 100})
+	env := newCollectionEnv(f)
+	f.onCopy = func(_ context.Context, _ string, seq int64) error {
+		if seq == 2 { // the last chunk before continue-as-new (threshold 3)
+			env.SignalWorkflow(contract.SignalPause, int64(100))
+		}
+		return nil
+	}
+	env.ExecuteWorkflow(contract.CollectionWorkflow, collectionInput(10, 1, 3))
+	next, ok := continuedInput(t, env.GetWorkflowError())
+	if !ok {
+		t.Fatalf("want continue-as-new, got %v", env.GetWorkflowError())
+	}
+	if !next.State.Paused || next.State.PauseStamp != 100 {
+		t.Fatalf("carried state paused=%v stamp=%d, want paused with stamp 100", next.State.Paused, next.State.PauseStamp)
+	}
+
+	// The next run starts paused: nothing starts until the resume.
+	f.onCopy = nil
+	env = newCollectionEnv(f)
+	var startedBeforeResume int
+	env.RegisterDelayedCallback(func() {
+		s, _, _ := f.snapshot()
+		startedBeforeResume = len(s)
+		env.SignalWorkflow(contract.SignalResume, int64(200))
+	}, time.Hour)
+	next.Hooks.ContinueAsNewAfterChunks = 0
+	env.ExecuteWorkflow(contract.CollectionWorkflow, next)
+	if err := env.GetWorkflowError(); err != nil {
+		t.Fatalf("second run failed: %v", err)
+	}
+	if startedBeforeResume != 3 {
+		t.Errorf("%d chunks started before the resume, want the first run's 3", startedBeforeResume)
+	}
+	f.copiedOnce(t, "things", 10)
+}
+
+// TestCollectionDrainsSignalsBeforeContinueAsNew: a pause delivered in the same workflow task in
+// which the run decides to continue as new is not lost.
+func TestCollectionDrainsSignalsBeforeContinueAsNew(t *testing.T) {
+	f := newFakeSource(map[string]int{"things": 100})
+	env := newCollectionEnv(f)
+	f.onCopy = func(_ context.Context, _ string, seq int64) error {
+		if seq == 2 {
+			// Delivered without a workflow task of its own: the run sees it together with the
+			// completion of its last chunk, when it decides to continue as new.
+			env.SignalWorkflowSkippingWorkflowTask(contract.SignalPause, int64(7))
+		}
+		return nil
+	}
+	env.ExecuteWorkflow(contract.CollectionWorkflow, collectionInput(10, 1, 3))
+	next, ok := continuedInput(t, env.GetWorkflowError())
+	if !ok || !next.State.Paused {
+		t.Fatalf("continue-as-new %v, carried paused=%v: the pause was lost", ok, next.State.Paused)
+	}
+}
+
+// TestCollectionStopCancelsChunksInFlight: cancelling the workflow (how the job stops its
+// collections) cancels the chunk in flight, starts nothing more, records CANCELLED and ends
+// cancelled.
+func TestCollectionStopCancelsChunksInFlight(t *testing.T) {
+	f := newFakeSource(map[string]int{"things": 100})
+	env := newCollectionEnv(f)
+	release := make(chan struct{})
+	t.Cleanup(func() { close(release) })
+	f.onCopy = func(ctx context.Context, _ string, seq int64) error {
+		if seq == 2 {
+			env.CancelWorkflow()
+			select { // a long chunk: stops when cancelled
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-release:
+			}
+		}
+		return nil
+	}
 	env.ExecuteWorkflow(contract.CollectionWorkflow, collectionInput(10, 1, 0))
 	err := env.GetWorkflowError()
-	if err == nil || !containsType(err, contract.ErrTypeRecordLimit) {
-		t.Fatalf("workflow error %v, want %s", err, contract.ErrTypeRecordLimit)
+	if !temporal.IsCanceledError(err) {
+		t.Fatalf("workflow error %v, want cancelled", err)
+	}
+	started, copied, _ := f.snapshot()
+	if len(started) != 3 || len(copied["things"]) != 2 {
+		t.Errorf("started %v copied %v: want chunks 0..2 started, 0..1 copied, nothing after the stop", started, copied["things"])
+	}
+	if f.finished["things"] != collectionCancelled {
+		t.Errorf("collection recorded %q, want CANCELLED", f.finished["things"])
 	}
 }
 
-func containsType(err error, typ string) bool {
-	var app *temporal.ApplicationError
-	return errors.As(err, &app) && app.Type() == typ
+func TestPauseStateKeepsTheNewestRequest(t *testing.T) {
+	type req struct {
+		pause bool
+		stamp int64
+	}
+	tests := []struct {
+		name   string
+		reqs   []req
+		paused bool
+	}{
+		{"pause", []req{{true, 1}}, true},
+		{"pause then resume", []req{{true, 1}, {false, 2}}, false},
+		{"resume then pause", []req{{false, 1}, {true, 2}}, true},
+		{"delivered out of order: pause(2) before resume(1)", []req{{true, 2}, {false, 1}}, true},
+		{"delivered out of order: resume(2) before pause(1)", []req{{false, 2}, {true, 1}}, false},
+		{"repeated pause", []req{{true, 1}, {true, 3}, {false, 2}}, true},
+		{"hand-sent signal without a stamp applies", []req{{true, 5}, {false, 0}}, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var p pauseState
+			for _, r := range tc.reqs {
+				p.apply(r.pause, r.stamp)
+			}
+			if p.paused != tc.paused {
+				t.Errorf("paused = %v, want %v", p.paused, tc.paused)
+			}
+		})
+	}
+}
+
+func TestJobControlStatus(t *testing.T) {
+	tests := []struct {
+		ctl  jobControl
+		want string
+	}{
+		{jobControl{phase: contract.StatusNotStarted}, contract.StatusNotStarted},
+		{jobControl{phase: contract.StatusNotStarted, pause: pauseState{paused: true}}, contract.StatusPaused},
+		{jobControl{phase: contract.StatusRunning}, contract.StatusRunning},
+		{jobControl{phase: contract.StatusRunning, pause: pauseState{paused: true}}, contract.StatusPaused},
+		{jobControl{phase: contract.StatusRunning, pause: pauseState{paused: true}, stopping: true}, contract.StatusCancelling},
+		{jobControl{phase: contract.StatusCleaningUp, pause: pauseState{paused: true}}, contract.StatusCleaningUp},
+		{jobControl{phase: contract.StatusCancelled, stopping: true}, contract.StatusCancelled},
+		{jobControl{phase: contract.StatusCompleted}, contract.StatusCompleted},
+	}
+	for _, tc := range tests {
+		name := strings.Join([]string{tc.ctl.phase, tc.want}, "->")
+		t.Run(name, func(t *testing.T) {
+			if got := tc.ctl.status(); got != tc.want {
+				t.Errorf("status %s, want %s", got, tc.want)
+			}
+		})
+	}
 }

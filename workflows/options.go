@@ -34,10 +34,17 @@ func shortActivity(ctx workflow.Context) workflow.Context {
 }
 
 // copyActivity is for CopyChunk: long, heartbeating, retried (writes are idempotent).
+//
+// A cancellation (stop, or another chunk's failure) reaches a running CopyChunk through its next
+// heartbeat, which it records after every batch (the worker holds a heartbeat back for at most a
+// second before sending it, worker.Options). WaitForCancellation makes the workflow wait until the activity has actually
+// stopped, so a job is CANCELLED only once nothing writes any more. The heartbeat timeout is also
+// how long a chunk of a crashed worker waits before another worker retries it.
 func copyActivity(ctx workflow.Context) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: 2 * time.Hour,
 		HeartbeatTimeout:    time.Minute,
+		WaitForCancellation: true,
 		RetryPolicy:         retry(20),
 	})
 }

@@ -48,6 +48,9 @@ type TestHooks struct {
 	ThrottleRowsPerSecond int64 `json:"throttleRowsPerSecond,omitempty"`
 	// ContinueAsNewAfterChunks overrides the collection workflow's continue-as-new threshold.
 	ContinueAsNewAfterChunks int `json:"continueAsNewAfterChunks,omitempty"`
+	// DiscardWrites assembles documents but does not write them (benchmarks isolate
+	// read + convert + assemble with it).
+	DiscardWrites bool `json:"discardWrites,omitempty"`
 }
 
 // MigrationInput starts MigrationWorkflow. The workflow ID is JobID.
@@ -99,6 +102,10 @@ type CollectionState struct {
 	// Counters so far, for the workflow's own decisions (the store holds the reported figures).
 	ChunksDone   int64 `json:"chunksDone"`
 	RecordErrors int64 `json:"recordErrors"`
+	// Paused carries the pause state across continue-as-new; PauseStamp is the stamp of the pause
+	// or resume signal that set it (an older signal arriving later is ignored).
+	Paused     bool  `json:"paused,omitempty"`
+	PauseStamp int64 `json:"pauseStamp,omitempty"`
 }
 
 // CollectionInput starts one CollectionWorkflow (ID "<jobId>-<collection>").

@@ -20,6 +20,7 @@ const (
 	CopyChunkActivity        = "relmongo.CopyChunk"
 	FinishCollectionActivity = "relmongo.FinishCollection"
 	FinishJobActivity        = "relmongo.FinishJob"
+	SetJobStatusActivity     = "relmongo.SetJobStatus"
 )
 
 // Job statuses (API.md, Job status object).
@@ -46,4 +47,17 @@ const (
 	ErrTypeTarget      = "TargetError"
 	ErrTypeRecordLimit = "RecordErrorLimitExceeded"
 	ErrTypeInternal    = "InternalError"
+)
+
+// Signal and query names of job control (API.md, States and control). Pause and resume carry an
+// int64 stamp (Unix nanoseconds of the request): the latest stamp wins, so signals that Temporal
+// delivers out of order, or that a workflow task sees together, cannot undo a newer request.
+// SignalCollectionProgress goes from a CollectionWorkflow to its job with a CollectionResult
+// (cumulative counts) so record errors count against errorTolerance job-wide.
+const (
+	SignalPause              = "relmongo.pause"
+	SignalResume             = "relmongo.resume"
+	SignalStop               = "relmongo.stop"
+	SignalCollectionProgress = "relmongo.collectionProgress"
+	QueryControlState        = "relmongo.controlState"
 )

@@ -41,6 +41,13 @@ type Config struct {
 	// AllowTestHooks lets job requests carry test hooks (tests only).
 	AllowTestHooks bool
 	Logger         *slog.Logger
+	// NoWorker starts everything but the worker: jobs then run on `relmongo worker` processes
+	// pointed at TemporalAddress with the same store file (StorePath) and secret key (tests that
+	// kill workers use this).
+	NoWorker bool
+	// SecretKey is the base64 AES-256 key sealing connection secrets; "" uses the key file of
+	// DataDir, or a random key when DataDir is "" too.
+	SecretKey string
 }
 
 // Stack is a running in-process relmongo.
@@ -51,6 +58,8 @@ type Stack struct {
 	Key      secret.Key
 	// APIURL is the base URL of the REST API, e.g. http://127.0.0.1:8278.
 	APIURL string
+	// StorePath is the metadata store's SQLite file, which workers of this stack must share.
+	StorePath string
 
 	acts    *activities.Activities
 	worker  sdkworker.Worker
@@ -98,13 +107,17 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		ln.Close()
 		return nil, err
 	}
-	if s.Store, err = store.OpenSQLite(ctx, filepath.Join(dataDir, "relmongo.db")); err != nil {
+	s.StorePath = filepath.Join(dataDir, "relmongo.db")
+	if s.Store, err = store.OpenSQLite(ctx, s.StorePath); err != nil {
 		ln.Close()
 		return nil, err
 	}
-	if cfg.DataDir == "" {
+	switch {
+	case cfg.SecretKey != "":
+		s.Key, err = secret.ParseKey(cfg.SecretKey)
+	case cfg.DataDir == "":
 		s.Key, err = RandomKey()
-	} else {
+	default:
 		s.Key, err = secret.LoadOrCreateKeyFile(filepath.Join(dataDir, "secret.key"))
 	}
 	if err != nil {
@@ -116,11 +129,13 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		ln.Close()
 		return nil, fmt.Errorf("connecting to the embedded Temporal: %w", err)
 	}
-	s.acts = activities.New(s.Store, s.Key, log)
-	s.worker = worker.New(s.Temporal, s.acts, worker.Options{})
-	if err = s.worker.Start(); err != nil {
-		ln.Close()
-		return nil, fmt.Errorf("starting the worker: %w", err)
+	if !cfg.NoWorker {
+		s.acts = activities.New(s.Store, s.Key, log)
+		s.worker = worker.New(s.Temporal, s.acts, worker.Options{})
+		if err = s.worker.Start(); err != nil {
+			ln.Close()
+			return nil, fmt.Errorf("starting the worker: %w", err)
+		}
 	}
 	srv := apiserver.New(s.Store, s.Temporal, s.Key, apiserver.Config{
 		Namespace: s.Dev.Namespace(), TemporalUIURL: s.Dev.UIURL(), AllowTestHooks: cfg.AllowTestHooks, Logger: log,

@@ -5,16 +5,18 @@ import (
 	"database/sql"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 )
 
-// Collection states.
-var collectionStates = []string{"PENDING", "RUNNING", "DONE", "FAILED"}
+// Collection states. CANCELLED is a collection whose job was stopped (or failed elsewhere) while
+// it was being copied.
+var collectionStates = []string{"PENDING", "RUNNING", "DONE", "FAILED", "CANCELLED"}
 
 // CollectionState is the state of one collection of a job.
 type CollectionState struct {
 	JobID, Collection string
-	// State is PENDING, RUNNING, DONE or FAILED.
+	// State is PENDING, RUNNING, DONE, FAILED or CANCELLED.
 	State         string
 	RootTable     string
 	EstimatedRows int64
@@ -28,8 +30,8 @@ func (s *Store) PutCollection(ctx context.Context, c CollectionState) error {
 		return fmt.Errorf("saving collection state: job id and collection are required: %w", ErrInvalid)
 	}
 	if !oneOf(c.State, collectionStates...) {
-		return fmt.Errorf("saving collection %q of job %q: state %q is not one of PENDING, RUNNING, DONE, FAILED: %w",
-			c.Collection, c.JobID, c.State, ErrInvalid)
+		return fmt.Errorf("saving collection %q of job %q: state %q is not one of %s: %w",
+			c.Collection, c.JobID, c.State, strings.Join(collectionStates, ", "), ErrInvalid)
 	}
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, s.d.rebind(`INSERT INTO job_collections
