@@ -4,7 +4,7 @@ GO ?= go
 BIN := bin/relmongo
 
 # Packages whose tests are pure unit/workflow tests: they run under the race detector.
-UNIT_PKGS := ./internal/... ./workflows/... ./apiserver/... ./activities/... ./worker/...
+UNIT_PKGS := ./internal/... ./workflows/... ./apiserver/... ./activities/... ./worker/... ./cmd/...
 
 .PHONY: build test unit e2e vet demo dev bench clean
 
@@ -24,7 +24,8 @@ unit:
 e2e:
 	$(GO) test -count=1 -timeout 20m ./tests/...
 
-## demo: Chinook from PostgreSQL into the embedded MongoDB on the embedded dev stack.
+## demo: Chinook (SQLite, built from the embedded script) into the embedded MongoDB on the embedded dev stack.
+## DEMO_FLAGS=--exit stops when the job is done; DEMO_FLAGS='--source postgres' reads Chinook from PostgreSQL.
 demo: build
 	./$(BIN) demo $(DEMO_FLAGS)
 

@@ -237,6 +237,12 @@ func rowBytes(row source.Row) int64 {
 
 // flush writes the pending batch and records progress.
 func (r *chunkRun) flush(ctx context.Context) error {
+	if len(r.batch) > 0 && r.in.Hooks.DiscardWrites {
+		r.progress.DocsWritten += int64(len(r.batch))
+		r.progress.Bytes += int64(r.batchLen)
+		r.batch = r.batch[:0]
+		r.batchLen = 0
+	}
 	if len(r.batch) > 0 {
 		res, err := r.target.Write(ctx, r.collection, r.batch)
 		if err != nil {

@@ -3,6 +3,7 @@ package activities
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -10,11 +11,23 @@ import (
 
 	"github.com/relmongo/relmongo/internal/contract"
 	mongosink "github.com/relmongo/relmongo/internal/sink/mongo"
+	"github.com/relmongo/relmongo/internal/store"
 )
 
 // setupError marks err as a non-retryable setup problem (a fix in the request or project).
 func setupError(err error) error {
 	return temporal.NewNonRetryableApplicationError(err.Error(), contract.ErrTypeSetup, nil)
+}
+
+// storeError makes a store error about job jobID final when the job record does not exist: the
+// API that created the job writes to another store, and retrying cannot help.
+func storeError(jobID string, err error) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return temporal.NewNonRetryableApplicationError(fmt.Sprintf(
+			"job %s is not in this worker's metadata store: the API server and every worker must use the same --store and secret key", jobID),
+			contract.ErrTypeSetup, nil)
+	}
+	return err
 }
 
 // classify decides once, with typed checks, whether err is worth retrying. Permanent errors become

@@ -33,7 +33,7 @@ func (a *Activities) FinishJob(ctx context.Context, in contract.FinishJobInput) 
 	if in.Status == contract.StatusCompleted {
 		cleaning := contract.StatusCleaningUp
 		if err := a.Store.UpdateJob(ctx, in.JobID, store.JobUpdate{Status: &cleaning}); err != nil {
-			return fmt.Errorf("updating job %s: %w", in.JobID, err)
+			return storeError(in.JobID, fmt.Errorf("updating job %s: %w", in.JobID, err))
 		}
 		done := true
 		u.SnapshotCompleted = &done
@@ -47,16 +47,16 @@ func (a *Activities) FinishJob(ctx context.Context, in contract.FinishJobInput) 
 		ev := store.Event{JobID: in.JobID, EventType: "ERROR", Stage: "SNAPSHOTTING", Message: in.Failure.Message, Timestamp: now,
 			ErrorType: in.Failure.ErrorType, LocationType: in.Failure.FailedLocationType, LocationName: in.Failure.FailedLocation}
 		if err := a.Store.AppendEvents(ctx, in.JobID, []store.Event{ev}); err != nil {
-			return fmt.Errorf("recording the failure of job %s: %w", in.JobID, err)
+			return storeError(in.JobID, fmt.Errorf("recording the failure of job %s: %w", in.JobID, err))
 		}
 	} else {
 		ev := store.Event{JobID: in.JobID, EventType: "INFO", Stage: "SNAPSHOTTING", Message: "snapshot completed", Timestamp: now}
 		if err := a.Store.AppendEvents(ctx, in.JobID, []store.Event{ev}); err != nil {
-			return fmt.Errorf("recording the end of job %s: %w", in.JobID, err)
+			return storeError(in.JobID, fmt.Errorf("recording the end of job %s: %w", in.JobID, err))
 		}
 	}
 	if err := a.Store.UpdateJob(ctx, in.JobID, u); err != nil {
-		return fmt.Errorf("updating job %s: %w", in.JobID, err)
+		return storeError(in.JobID, fmt.Errorf("updating job %s: %w", in.JobID, err))
 	}
 	return nil
 }

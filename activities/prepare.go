@@ -2,6 +2,7 @@ package activities
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -27,6 +28,14 @@ func (a *Activities) Prepare(ctx context.Context, in contract.PrepareInput) (con
 	if err != nil {
 		return contract.PrepareResult{}, err
 	}
+	if iw, ok := src.(interface{ IsolationWarning() string }); ok {
+		if msg := iw.IsolationWarning(); msg != "" {
+			ev := store.Event{EventType: "WARNING", Stage: "SNAPSHOTTING", Message: msg, Timestamp: time.Now().UTC()}
+			if err := a.Store.AppendEventsOnce(ctx, job.JobID, []store.KeyedEvent{{Key: "isolation", Event: ev}}); err != nil {
+				return contract.PrepareResult{}, fmt.Errorf("recording the isolation warning: %w", err)
+			}
+		}
+	}
 	cat, err := src.Introspect(ctx, job.Project.Source.Schemas)
 	if err != nil {
 		return contract.PrepareResult{}, classify(err)
@@ -37,6 +46,9 @@ func (a *Activities) Prepare(ctx context.Context, in contract.PrepareInput) (con
 	}
 	if msg := preflight.CapabilityProblems(plans, target.Capabilities()); msg != "" {
 		return contract.PrepareResult{}, setupError(fmt.Errorf("%s", msg))
+	}
+	if err := a.warnFallbackColumns(ctx, job.JobID, plans); err != nil {
+		return contract.PrepareResult{}, err
 	}
 	var total int64
 	for i := range plans {
@@ -60,14 +72,20 @@ func (a *Activities) Prepare(ctx context.Context, in contract.PrepareInput) (con
 		p.Root.EstimatedRows = est
 		total += est
 		if err := a.Store.PutCollection(ctx, store.CollectionState{JobID: job.JobID, Collection: p.Name, State: "PENDING", RootTable: p.Root.Table.String(), EstimatedRows: est}); err != nil {
-			return contract.PrepareResult{}, fmt.Errorf("recording collection %s: %w", p.Name, err)
+			return contract.PrepareResult{}, storeError(job.JobID, fmt.Errorf("recording collection %s: %w", p.Name, err))
 		}
 	}
 	now := time.Now().UTC()
 	running := contract.StatusRunning
 	tables := len(plans)
-	if err := a.Store.UpdateJob(ctx, job.JobID, store.JobUpdate{Status: &running, StartedAt: &now, TotalTableCount: &tables, EstimatedRows: &total}); err != nil {
-		return contract.PrepareResult{}, fmt.Errorf("marking job %s running: %w", job.JobID, err)
+	// Statistics always; RUNNING only from NOT_STARTED, so a job paused or stopped before it
+	// started does not flash RUNNING.
+	if err := a.Store.UpdateJob(ctx, job.JobID, store.JobUpdate{StartedAt: &now, TotalTableCount: &tables, EstimatedRows: &total}); err != nil {
+		return contract.PrepareResult{}, storeError(job.JobID, fmt.Errorf("recording the statistics of job %s: %w", job.JobID, err))
+	}
+	err = a.Store.UpdateJob(ctx, job.JobID, store.JobUpdate{Status: &running, IfStatusIn: []string{contract.StatusNotStarted}})
+	if err != nil && !errors.Is(err, store.ErrConflict) {
+		return contract.PrepareResult{}, storeError(job.JobID, fmt.Errorf("marking job %s running: %w", job.JobID, err))
 	}
 	return contract.PrepareResult{Collections: plans}, nil
 }

@@ -98,9 +98,9 @@ func (req *createJobRequest) validate(allowHooks bool) (contract.Options, reques
 		switch {
 		case req.JDBC.Type == nil || *req.JDBC.Type == "":
 			p.bad("jdbcConnectionDetails.type is required (POSTGRESQL, SQL_SERVER or SQLITE)")
-		case *req.JDBC.Type == "POSTGRESQL":
-		case *req.JDBC.Type == "SQL_SERVER", *req.JDBC.Type == "SQLITE", *req.JDBC.Type == "MYSQL", *req.JDBC.Type == "ORACLE", *req.JDBC.Type == "SYBASE", *req.JDBC.Type == "DB2":
-			p.cannot("jdbcConnectionDetails.type %s is not supported yet; POSTGRESQL is", *req.JDBC.Type)
+		case *req.JDBC.Type == "POSTGRESQL", *req.JDBC.Type == "SQLITE", *req.JDBC.Type == "SQL_SERVER":
+		case *req.JDBC.Type == "MYSQL", *req.JDBC.Type == "ORACLE", *req.JDBC.Type == "SYBASE", *req.JDBC.Type == "DB2":
+			p.cannot("jdbcConnectionDetails.type %s is not supported yet; POSTGRESQL, SQL_SERVER and SQLITE are", *req.JDBC.Type)
 		default:
 			p.bad("jdbcConnectionDetails.type %q is not a known database type", *req.JDBC.Type)
 		}

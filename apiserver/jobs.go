@@ -34,7 +34,7 @@ type storedRequest struct {
 func (s *Server) createJob(w http.ResponseWriter, r *http.Request) {
 	var req createJobRequest
 	if err := decodeStrict(r, &req); err != nil {
-		s.writeError(w, http.StatusBadRequest, "invalid job request", err.Error(), "")
+		s.writeError(w, statusForBody(err), "invalid job request", err.Error(), "")
 		return
 	}
 	opts, probs := req.validate(s.cfg.AllowTestHooks)

@@ -45,7 +45,7 @@ var (
 func (s *Server) importProject(w http.ResponseWriter, r *http.Request) {
 	var p project.Project
 	if err := decodeStrict(r, &p); err != nil {
-		s.writeError(w, http.StatusBadRequest, "invalid project document", err.Error(), "")
+		s.writeError(w, statusForBody(err), "invalid project document", err.Error(), "")
 		return
 	}
 	if ps := p.Validate(); len(ps) > 0 {
@@ -236,7 +236,7 @@ func (req *createProjectRequest) validate() ([]tableSelector, requestProblems) {
 func (s *Server) createProject(w http.ResponseWriter, r *http.Request) {
 	var req createProjectRequest
 	if err := decodeStrict(r, &req); err != nil {
-		s.writeError(w, http.StatusBadRequest, "invalid project request", err.Error(), "")
+		s.writeError(w, statusForBody(err), "invalid project request", err.Error(), "")
 		return
 	}
 	sel, probs := req.validate()
@@ -398,7 +398,7 @@ func (s *Server) updateProject(w http.ResponseWriter, r *http.Request) {
 	}
 	var p project.Project
 	if err := decodeStrict(r, &p); err != nil {
-		s.writeError(w, http.StatusBadRequest, "invalid project document", err.Error(), "")
+		s.writeError(w, statusForBody(err), "invalid project document", err.Error(), "")
 		return
 	}
 	if p.ID != "" && p.ID != id {

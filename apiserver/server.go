@@ -3,6 +3,7 @@
 package apiserver
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -10,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"strings"
 	"time"
 
@@ -76,12 +78,15 @@ func (s *Server) Handler() http.Handler {
 	api.HandleFunc("/jobs/{jobId}", s.getJob).Methods(http.MethodGet)
 	api.HandleFunc("/jobs/{jobId}/logs", s.jobLogs).Methods(http.MethodGet)
 	s.controlRoutes(api)
-	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		s.writeError(w, http.StatusNotFound, "no such endpoint; see /api/v1/openapi.json", "", "")
+	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		s.writeError(w, http.StatusNotFound, fmt.Sprintf("no endpoint %s; the API lives under /api/v1 (see the README)", req.URL.Path), "", "")
 	})
 	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		s.writeError(w, http.StatusMethodNotAllowed, fmt.Sprintf("method %s is not allowed on %s", req.Method, req.URL.Path), "", "")
 	})
+	// The subrouter answers for its own paths: give it the same JSON handlers.
+	api.NotFoundHandler = r.NotFoundHandler
+	api.MethodNotAllowedHandler = r.MethodNotAllowedHandler
 	return s.recoverer(r)
 }
 
@@ -155,11 +160,14 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // maxBodyBytes bounds request bodies (projects are the largest: a few hundred KB at most).
 const maxBodyBytes = 8 << 20
 
-// decodeStrict decodes one JSON value, refusing unknown fields and trailing data; the error
-// message says where the body is wrong.
+// decodeStrict decodes one JSON value, refusing unknown fields, keys in the wrong case, duplicate
+// keys and trailing data; the error lists every such problem and says where the body is wrong.
 func decodeStrict(r *http.Request, v any) error {
-	dec := json.NewDecoder(io.LimitReader(r.Body, maxBodyBytes))
-	dec.DisallowUnknownFields()
+	data, err := readBody(r)
+	if err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(v); err != nil {
 		var syn *json.SyntaxError
 		var typ *json.UnmarshalTypeError
@@ -172,13 +180,14 @@ func decodeStrict(r *http.Request, v any) error {
 			return fmt.Errorf("malformed JSON at byte %d: %v", syn.Offset, syn)
 		case errors.As(err, &typ):
 			return fmt.Errorf("field %q must be %s, not JSON %s", typ.Field, typ.Type.String(), typ.Value)
-		case strings.HasPrefix(err.Error(), "json: unknown field "):
-			return fmt.Errorf("unknown field %s; remove it (see API.md for the request shape)", strings.TrimPrefix(err.Error(), "json: unknown field "))
 		}
 		return fmt.Errorf("invalid JSON body: %v", err)
 	}
 	if dec.More() {
 		return errors.New("the request body holds more than one JSON value")
+	}
+	if probs := keyProblems(data, reflect.TypeOf(v)); len(probs) > 0 {
+		return fmt.Errorf("%s (see the REST contract in the README)", strings.Join(probs, "; "))
 	}
 	return nil
 }
