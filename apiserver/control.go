@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"slices"
-	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -139,20 +138,11 @@ func nextStamp(now time.Time) int64 {
 // processed the signal, or when none runs), and answer the status object.
 func (s *Server) controlJob(action string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		id := mux.Vars(r)["jobId"]
-		if !idPattern.MatchString(id) {
-			s.writeError(w, http.StatusBadRequest, "invalid job id "+strconv.Quote(id), "ids match ^[A-Za-z0-9-]+$", "")
+		j, ok := s.loadJob(w, r)
+		if !ok {
 			return
 		}
-		j, err := s.store.GetJob(r.Context(), id)
-		if err != nil {
-			if errors.Is(err, store.ErrNotFound) {
-				s.writeError(w, http.StatusNotFound, "job "+id+" not found", "", id)
-				return
-			}
-			s.storeError(w, err, "job "+id)
-			return
-		}
+		id := j.ID
 		d := decideControl(action, j.Status, j.StartedAt != nil)
 		if d.conflict {
 			msg, desc := conflictText(action, j.Status)

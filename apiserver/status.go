@@ -146,10 +146,10 @@ func (s *Server) statusOf(ctx context.Context, j store.Job) (*jobStatus, error) 
 	for _, c := range cols {
 		switch c.State {
 		case "DONE":
-			stats.MigratedTables = append(stats.MigratedTables, c.RootTable)
+			stats.MigratedTables = appendOnce(stats.MigratedTables, c.RootTable)
 			stats.RemainingTableCount--
 		case "RUNNING":
-			stats.ProcessingTables = append(stats.ProcessingTables, c.RootTable)
+			stats.ProcessingTables = appendOnce(stats.ProcessingTables, c.RootTable)
 		}
 		stats.TotalEventsSeen += c.RowsRead
 		stats.TotalEventSize += c.Bytes
@@ -215,20 +215,11 @@ type tableProgress struct {
 }
 
 func (s *Server) jobTables(w http.ResponseWriter, r *http.Request) {
-	id := mux.Vars(r)["jobId"]
-	if !idPattern.MatchString(id) {
-		s.writeError(w, http.StatusBadRequest, "invalid job id "+strconv.Quote(id), "ids match ^[A-Za-z0-9-]+$", "")
+	j, ok := s.loadJob(w, r)
+	if !ok {
 		return
 	}
-	j, err := s.store.GetJob(r.Context(), id)
-	if err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			s.writeError(w, http.StatusNotFound, "job "+id+" not found", "", id)
-			return
-		}
-		s.storeError(w, err, "job "+id)
-		return
-	}
+	id := j.ID
 	stats, err := s.store.CollectionStats(r.Context(), id)
 	if err != nil {
 		s.storeError(w, err, "job "+id)
@@ -309,4 +300,31 @@ func effectiveState(jobStatus, state string) string {
 		return "RUNNING"
 	}
 	return state
+}
+
+// loadJob reads the job named by the {jobId} route variable; it writes the error response itself.
+func (s *Server) loadJob(w http.ResponseWriter, r *http.Request) (store.Job, bool) {
+	id := mux.Vars(r)["jobId"]
+	if !idPattern.MatchString(id) {
+		s.writeError(w, http.StatusBadRequest, "invalid job id "+strconv.Quote(id), "ids match ^[A-Za-z0-9-]+$", "")
+		return store.Job{}, false
+	}
+	j, err := s.store.GetJob(r.Context(), id)
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			s.writeError(w, http.StatusNotFound, "job "+id+" not found", "", id)
+		} else {
+			s.storeError(w, err, "job "+id)
+		}
+		return store.Job{}, false
+	}
+	return j, true
+}
+
+// appendOnce appends table unless present: two collections built from one table list it once.
+func appendOnce(tables []string, table string) []string {
+	if slices.Contains(tables, table) {
+		return tables
+	}
+	return append(tables, table)
 }

@@ -30,7 +30,6 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 
 	"github.com/relmongo/relmongo/internal/apiclient"
-	"github.com/relmongo/relmongo/internal/chinook"
 	"github.com/relmongo/relmongo/internal/stack"
 )
 
@@ -48,28 +47,7 @@ func seriesDB(t *testing.T, n int) (name, url string) {
 func paddedSeriesDB(t *testing.T, n, pad int) (name, url string) {
 	t.Helper()
 	ctx := context.Background()
-	name = chinook.OwnedPrefix + "test_" + randomSuffix()
-	admin, err := pgx.Connect(ctx, e2e.pgAdmin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close(ctx)
-	if _, err := admin.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		conn, err := pgx.Connect(context.Background(), e2e.pgAdmin)
-		if err != nil {
-			return
-		}
-		defer conn.Close(context.Background())
-		_, _ = conn.Exec(context.Background(), "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)")
-	})
-	cfg, err := pgx.ParseConfig(e2e.pgAdmin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	url = fmt.Sprintf("postgres://%s@%s:%d/%s?sslmode=disable", cfg.User, cfg.Host, cfg.Port, name)
+	name, url = emptyTestDB(t)
 	conn, err := pgx.Connect(ctx, url)
 	if err != nil {
 		t.Fatal(err)

@@ -210,39 +210,7 @@ func TestChinookEmbeddedDocuments(t *testing.T) {
 	}
 
 	for coll, docs := range want {
-		cur, err := e2e.mongo.Database(db).Collection(coll).Find(context.Background(), bson.D{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		got := map[string]string{}
-		for cur.Next(context.Background()) {
-			ext, err := bson.MarshalExtJSON(cur.Current, true, false)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got[fmt.Sprint(cur.Current.Lookup("_id"))] = string(ext)
-		}
-		if len(got) != len(docs) {
-			t.Errorf("%s: %d documents, want %d", coll, len(got), len(docs))
-		}
-		mismatches := 0
-		for _, d := range docs {
-			raw, err := bson.Marshal(d)
-			if err != nil {
-				t.Fatal(err)
-			}
-			ext, _ := bson.MarshalExtJSON(bson.Raw(raw), true, false)
-			id := fmt.Sprint(bson.Raw(raw).Lookup("_id"))
-			if got[id] != string(ext) {
-				mismatches++
-				if mismatches <= 2 {
-					t.Errorf("%s _id %s:\n got %s\nwant %s", coll, id, clip(got[id]), clip(string(ext)))
-				}
-			}
-		}
-		if mismatches > 0 {
-			t.Errorf("%s: %d of %d documents differ", coll, mismatches, len(docs))
-		}
+		compareDocuments(t, db, coll, docs)
 	}
 }
 
