@@ -99,7 +99,7 @@ func walkObject(dec *json.Decoder, t reflect.Type, path string, probs *[]string)
 				if name := caseMatch(fields, key); name != "" {
 					*probs = append(*probs, fmt.Sprintf("%s: field names are case-sensitive; did you mean %q?", sub, name))
 				} else {
-					*probs = append(*probs, fmt.Sprintf("%s: unknown field", sub))
+					*probs = append(*probs, fmt.Sprintf("%s: unknown field %q", sub, key))
 				}
 			}
 			next = ft
