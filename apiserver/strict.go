@@ -98,6 +98,7 @@ func walkObject(dec *json.Decoder, t reflect.Type, path string, probs *[]string)
 			if !ok {
 				if name := caseMatch(fields, key); name != "" {
 					*probs = append(*probs, fmt.Sprintf("%s: field names are case-sensitive; did you mean %q?", sub, name))
+					ft = fields[name] // keep checking below it
 				} else {
 					*probs = append(*probs, fmt.Sprintf("%s: unknown field %q", sub, key))
 				}
