@@ -32,8 +32,10 @@ demo: build
 dev: build
 	./$(BIN) dev $(DEV_FLAGS)
 
-bench:
-	@echo "benchmarks are not written yet (issue 8)"; exit 1
+## bench: throughput and memory against the read/write ceilings (issue 8); ~15 min at the default size.
+## BENCH_FLAGS='-rows 200000 -orders 40000' for a quick run; writes bench.json.
+bench: build
+	$(GO) run ./tests/bench -bin $(BIN) $(BENCH_FLAGS)
 
 clean:
 	rm -rf bin
