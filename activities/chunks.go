@@ -34,9 +34,11 @@ func (a *Activities) PlanChunks(ctx context.Context, in contract.PlanChunksInput
 	if err != nil {
 		return contract.PlanChunksResult{}, err
 	}
-	uppers, done, err := src.PlanChunks(ctx, in.Plan.Root, in.After, max(in.Options.ChunkRows, 1), max(in.MaxChunks, 1))
+	pctx, cancel := context.WithTimeout(ctx, stmtTimeout(in.Hooks))
+	uppers, done, closed, err := planRange(pctx, src, in)
+	cancel()
 	if err != nil {
-		return contract.PlanChunksResult{}, classify(err)
+		return contract.PlanChunksResult{}, timeoutError(pctx, ctx, fmt.Sprintf("planning chunks of %s", in.Plan.Root.Table), err)
 	}
 	res := contract.PlanChunksResult{Done: done}
 	lower := in.After
@@ -46,7 +48,7 @@ func (a *Activities) PlanChunks(ctx context.Context, in contract.PlanChunksInput
 		lower = u
 		seq++
 	}
-	if done {
+	if done && !closed {
 		res.Chunks = append(res.Chunks, contract.Chunk{Seq: seq, Lower: lower})
 		seq++
 	}
@@ -55,6 +57,55 @@ func (a *Activities) PlanChunks(ctx context.Context, in contract.PlanChunksInput
 		return contract.PlanChunksResult{}, fmt.Errorf("recording the plan of %s: %w", in.Plan.Name, err)
 	}
 	return res, nil
+}
+
+// stmtTimeout is the bound of one source statement: untrusted filters must not run for ever.
+func stmtTimeout(h contract.TestHooks) time.Duration {
+	if h.StatementTimeoutMillis > 0 {
+		return time.Duration(h.StatementTimeoutMillis) * time.Millisecond
+	}
+	return statementTimeout
+}
+
+// planRange returns the next chunk boundaries. With a rowCount filter on the root table the plan
+// stops at the rowCount-th row in key order: every chunk before the last is full, so the rows
+// already planned are FirstSeq*chunkRows, and the last boundary is the key of the last row
+// allowed. closed means the plan ends at the last upper bound (no open-ended chunk follows).
+func planRange(ctx context.Context, src source.Source, in contract.PlanChunksInput) (uppers [][]string, done, closed bool, err error) {
+	chunkRows := max(in.Options.ChunkRows, 1)
+	maxChunks := max(in.MaxChunks, 1)
+	rc := in.Plan.Root.Filter.RowCount
+	if rc == nil || len(in.Plan.Root.KeyColumns) == 0 {
+		uppers, done, err = src.PlanChunks(ctx, in.Plan.Root, in.After, chunkRows, maxChunks)
+		return uppers, done, false, err
+	}
+	budget := *rc - in.FirstSeq*chunkRows
+	if budget <= 0 {
+		return nil, true, true, nil
+	}
+	full := budget / chunkRows
+	if full > 0 {
+		n := int(min(full, int64(maxChunks)))
+		uppers, done, err = src.PlanChunks(ctx, in.Plan.Root, in.After, chunkRows, n)
+		if err != nil || done {
+			return uppers, done, false, err
+		}
+		if int64(n) < full || budget%chunkRows == 0 {
+			return uppers, int64(n) == full, int64(n) == full, nil
+		}
+	}
+	after := in.After
+	if len(uppers) > 0 {
+		after = uppers[len(uppers)-1]
+	}
+	last, tableEnds, err := src.PlanChunks(ctx, in.Plan.Root, after, budget%chunkRows, 1)
+	if err != nil {
+		return nil, false, false, err
+	}
+	if tableEnds {
+		return uppers, true, false, nil // fewer rows than rowCount: an open last chunk reads them all
+	}
+	return append(uppers, last...), true, true, nil
 }
 
 // chunkRun is the state of one CopyChunk attempt.
@@ -125,7 +176,7 @@ func (a *Activities) CopyChunk(ctx context.Context, in contract.CopyChunkInput) 
 }
 
 func (r *chunkRun) copy(ctx context.Context, src source.Source) error {
-	snap, err := src.Snapshot(ctx, source.SnapshotOptions{StatementTimeoutMillis: statementTimeout.Milliseconds()})
+	snap, err := src.Snapshot(ctx, source.SnapshotOptions{StatementTimeoutMillis: stmtTimeout(r.in.Hooks).Milliseconds()})
 	if err != nil {
 		return classify(err)
 	}

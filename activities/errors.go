@@ -30,6 +30,16 @@ func storeError(jobID string, err error) error {
 	return err
 }
 
+// timeoutError turns a source call that ran out of its statement time (opCtx ended while the
+// activity's ctx did not) into a final error that says what to change; other errors are classified.
+func timeoutError(opCtx, activityCtx context.Context, what string, err error) error {
+	if errors.Is(opCtx.Err(), context.DeadlineExceeded) && activityCtx.Err() == nil {
+		return temporal.NewNonRetryableApplicationError(fmt.Sprintf(
+			"%s: the statement timeout was reached (%v): simplify the whereClause or add an index", what, err), contract.ErrTypeSource, nil)
+	}
+	return classify(err)
+}
+
 // classify decides once, with typed checks, whether err is worth retrying. Permanent errors become
 // non-retryable application errors with a stable type; everything else is returned as is and
 // retried by the activity's bounded retry policy.

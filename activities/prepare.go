@@ -44,6 +44,10 @@ func (a *Activities) Prepare(ctx context.Context, in contract.PrepareInput) (con
 	if len(problems) > 0 {
 		return contract.PrepareResult{}, setupError(fmt.Errorf("the source does not match the project: %s", problems.Error()))
 	}
+	for i := range plans {
+		// A scheduled run's window binds in the roots' filters only (API.md, Schedules).
+		plans[i].Root.WindowParams = job.WindowParams
+	}
 	if msg := preflight.CapabilityProblems(plans, target.Capabilities()); msg != "" {
 		return contract.PrepareResult{}, setupError(fmt.Errorf("%s", msg))
 	}
@@ -60,9 +64,11 @@ func (a *Activities) Prepare(ctx context.Context, in contract.PrepareInput) (con
 		}
 		est := p.Root.EstimatedRows
 		if est < exactCountBelow {
-			n, err := src.CountRows(ctx, p.Root)
+			cctx, cancel := context.WithTimeout(ctx, stmtTimeout(job.Hooks))
+			n, err := src.CountRows(cctx, p.Root)
+			cancel()
 			if err != nil {
-				return contract.PrepareResult{}, classify(err)
+				return contract.PrepareResult{}, timeoutError(cctx, ctx, "counting rows of "+p.Root.Table.String(), err)
 			}
 			est = n
 		}

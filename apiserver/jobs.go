@@ -18,6 +18,7 @@ import (
 	"github.com/relmongo/relmongo/internal/connstr"
 	"github.com/relmongo/relmongo/internal/contract"
 	"github.com/relmongo/relmongo/internal/preflight"
+	"github.com/relmongo/relmongo/internal/project"
 	mongosink "github.com/relmongo/relmongo/internal/sink/mongo"
 	"github.com/relmongo/relmongo/internal/store"
 )
@@ -38,6 +39,13 @@ func (s *Server) createJob(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	opts, probs := req.validate(s.cfg.AllowTestHooks)
+	for schemaName, tables := range req.RelationalTableFilters {
+		for table, f := range tables {
+			if usesWindowParams(f.WhereClause) {
+				probs.bad("relationalTableFilters[%q][%q].whereClause uses a window parameter (:windowStart, :windowEnd, :scheduledTime), which only a scheduled run has: create a schedule (POST /api/v1/schedules)", schemaName, table)
+			}
+		}
+	}
 	if len(probs.invalid) > 0 {
 		s.writeError(w, http.StatusBadRequest, "invalid job request: "+strconv.Itoa(len(probs.invalid))+" problem(s)", strings.Join(probs.invalid, "; "), "")
 		return
@@ -46,39 +54,11 @@ func (s *Server) createJob(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, http.StatusUnprocessableEntity, "the job cannot run", strings.Join(probs.unrunning, "; "), "")
 		return
 	}
-	proj, ok := s.loadProject(w, r, *req.ProjectID)
+	pj, ok := s.prepareJob(w, r, &req)
 	if !ok {
 		return
 	}
-	if proj.Source.Type != *req.JDBC.Type {
-		s.writeError(w, http.StatusUnprocessableEntity, "the job cannot run",
-			fmt.Sprintf("project %s reads a %s database but jdbcConnectionDetails.type is %s", *req.ProjectID, proj.Source.Type, *req.JDBC.Type), "")
-		return
-	}
-	src, err := connstr.ParseSource(*req.JDBC.Type, *req.JDBC.URL, req.JDBC.User, req.JDBC.Password)
-	if err != nil {
-		s.writeError(w, http.StatusBadRequest, "invalid jdbcConnectionDetails.url", err.Error(), "")
-		return
-	}
-	mongoURI := *req.Mongo.ConnectionString
-	if _, err := mongosink.DatabaseName(mongoURI); err != nil {
-		s.writeError(w, http.StatusUnprocessableEntity, "invalid mongodbConnectionDetails.connectionString", err.Error(), "")
-		return
-	}
-	targetKey, err := connstr.MongoTargetKey(mongoURI)
-	if err != nil {
-		s.writeError(w, http.StatusUnprocessableEntity, "invalid mongodbConnectionDetails.connectionString", err.Error(), "")
-		return
-	}
-	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.PreflightTimeout)
-	defer cancel()
-	check := preflight.Run(ctx, preflight.Input{Project: proj, Source: src, MongoURI: mongoURI,
-		CollectionFilters: req.CollectionFilters, TableFilters: req.RelationalTableFilters})
-	if len(check.Problems) > 0 {
-		s.writeError(w, http.StatusUnprocessableEntity, "the job cannot run: "+strconv.Itoa(len(check.Problems))+" check(s) failed",
-			strings.Join(check.Problems, "; "), "")
-		return
-	}
+	proj, src, mongoURI, targetKey := pj.proj, pj.src, pj.mongoURI, pj.targetKey
 	if n, err := s.store.CountInProgress(r.Context(), *req.ProjectID, targetKey); err != nil {
 		s.storeError(w, err, "jobs")
 		return
@@ -87,20 +67,10 @@ func (s *Server) createJob(w http.ResponseWriter, r *http.Request) {
 			"wait for it to finish or stop it (GET /api/v1/jobs?type=IN_PROGRESS&projectId="+*req.ProjectID+")", "")
 		return
 	}
-	srcSealed, err := s.key.SealJSON(contract.SourceSecret{URL: *req.JDBC.URL, User: req.JDBC.User, Password: req.JDBC.Password})
-	if err != nil {
-		s.writeError(w, http.StatusInternalServerError, "internal error sealing the connection", "", "")
-		return
-	}
-	tgtSealed, err := s.key.SealJSON(contract.TargetSecret{ConnectionString: mongoURI})
-	if err != nil {
-		s.writeError(w, http.StatusInternalServerError, "internal error sealing the connection", "", "")
-		return
-	}
 	jobID := uuid.NewString()
 	input := contract.MigrationInput{
 		JobID: jobID, ProjectID: *req.ProjectID, Project: proj,
-		Connections: contract.Connections{SourceType: *req.JDBC.Type, Source: srcSealed, Target: tgtSealed},
+		Connections: pj.conns,
 		Options:     opts, CollectionFilters: req.CollectionFilters, TableFilters: req.RelationalTableFilters,
 	}
 	if req.TestHooks != nil {
@@ -120,7 +90,7 @@ func (s *Server) createJob(w http.ResponseWriter, r *http.Request) {
 		s.storeError(w, err, "job")
 		return
 	}
-	_, err = s.temporal.ExecuteWorkflow(r.Context(), client.StartWorkflowOptions{
+	_, err := s.temporal.ExecuteWorkflow(r.Context(), client.StartWorkflowOptions{
 		ID: jobID, TaskQueue: contract.TaskQueue,
 		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 	}, contract.MigrationWorkflow, input)
@@ -225,4 +195,64 @@ func (s *Server) jobLogs(w http.ResponseWriter, r *http.Request) {
 		out = append(out, eventOf(e))
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// preparedJob is a validated job request whose checks passed and whose secrets are sealed.
+type preparedJob struct {
+	proj      *project.Project
+	src       connstr.Source
+	mongoURI  string
+	targetKey string
+	conns     contract.Connections
+	plans     []project.CollectionPlan
+}
+
+// prepareJob loads the project of a validated request, parses both connections, runs the
+// time-boxed preflight and seals the secrets; on a problem it answers the request and returns false.
+func (s *Server) prepareJob(w http.ResponseWriter, r *http.Request, req *createJobRequest) (*preparedJob, bool) {
+	proj, ok := s.loadProject(w, r, *req.ProjectID)
+	if !ok {
+		return nil, false
+	}
+	if proj.Source.Type != *req.JDBC.Type {
+		s.writeError(w, http.StatusUnprocessableEntity, "the job cannot run",
+			fmt.Sprintf("project %s reads a %s database but jdbcConnectionDetails.type is %s", *req.ProjectID, proj.Source.Type, *req.JDBC.Type), "")
+		return nil, false
+	}
+	src, err := connstr.ParseSource(*req.JDBC.Type, *req.JDBC.URL, req.JDBC.User, req.JDBC.Password)
+	if err != nil {
+		s.writeError(w, http.StatusBadRequest, "invalid jdbcConnectionDetails.url", err.Error(), "")
+		return nil, false
+	}
+	mongoURI := *req.Mongo.ConnectionString
+	if _, err := mongosink.DatabaseName(mongoURI); err != nil {
+		s.writeError(w, http.StatusUnprocessableEntity, "invalid mongodbConnectionDetails.connectionString", err.Error(), "")
+		return nil, false
+	}
+	targetKey, err := connstr.MongoTargetKey(mongoURI)
+	if err != nil {
+		s.writeError(w, http.StatusUnprocessableEntity, "invalid mongodbConnectionDetails.connectionString", err.Error(), "")
+		return nil, false
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.PreflightTimeout)
+	defer cancel()
+	check := preflight.Run(ctx, preflight.Input{Project: proj, Source: src, MongoURI: mongoURI,
+		CollectionFilters: req.CollectionFilters, TableFilters: req.RelationalTableFilters})
+	if len(check.Problems) > 0 {
+		s.writeError(w, http.StatusUnprocessableEntity, "the job cannot run: "+strconv.Itoa(len(check.Problems))+" check(s) failed",
+			strings.Join(check.Problems, "; "), "")
+		return nil, false
+	}
+	srcSealed, err := s.key.SealJSON(contract.SourceSecret{URL: *req.JDBC.URL, User: req.JDBC.User, Password: req.JDBC.Password})
+	if err != nil {
+		s.writeError(w, http.StatusInternalServerError, "internal error sealing the connection", "", "")
+		return nil, false
+	}
+	tgtSealed, err := s.key.SealJSON(contract.TargetSecret{ConnectionString: mongoURI})
+	if err != nil {
+		s.writeError(w, http.StatusInternalServerError, "internal error sealing the connection", "", "")
+		return nil, false
+	}
+	return &preparedJob{proj: proj, src: src, mongoURI: mongoURI, targetKey: targetKey, plans: check.Plans,
+		conns: contract.Connections{SourceType: *req.JDBC.Type, Source: srcSealed, Target: tgtSealed}}, true
 }

@@ -32,6 +32,9 @@ type Config struct {
 	AllowTestHooks bool
 	// PreflightTimeout bounds the checks of POST /jobs (API.md: at most 10 s).
 	PreflightTimeout time.Duration
+	// Token, when set, is required as "Authorization: Bearer <token>" on every endpoint but
+	// /healthz. Listening beyond loopback requires one (the commands refuse to start otherwise).
+	Token string
 	// Logger receives request logs (never secrets).
 	Logger *slog.Logger
 }
@@ -78,6 +81,7 @@ func (s *Server) Handler() http.Handler {
 	api.HandleFunc("/jobs/{jobId}", s.getJob).Methods(http.MethodGet)
 	api.HandleFunc("/jobs/{jobId}/logs", s.jobLogs).Methods(http.MethodGet)
 	s.controlRoutes(api)
+	s.scheduleRoutes(api)
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		s.writeError(w, http.StatusNotFound, fmt.Sprintf("no endpoint %s; the API lives under /api/v1 (see the README)", req.URL.Path), "", "")
 	})
@@ -87,7 +91,11 @@ func (s *Server) Handler() http.Handler {
 	// The subrouter answers for its own paths: give it the same JSON handlers.
 	api.NotFoundHandler = r.NotFoundHandler
 	api.MethodNotAllowedHandler = r.MethodNotAllowedHandler
-	return s.recoverer(r)
+	var h http.Handler = r
+	if s.cfg.Token != "" {
+		h = s.requireToken(r)
+	}
+	return s.recoverer(h)
 }
 
 // recoverer turns a panic into a 500 without a stack trace in the response.

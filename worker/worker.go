@@ -29,12 +29,14 @@ type Options struct {
 func Register(w sdkworker.Registry, acts *activities.Activities) {
 	w.RegisterWorkflowWithOptions(workflows.Migration, workflow.RegisterOptions{Name: contract.MigrationWorkflow})
 	w.RegisterWorkflowWithOptions(workflows.Collection, workflow.RegisterOptions{Name: contract.CollectionWorkflow})
+	w.RegisterWorkflowWithOptions(workflows.ScheduledRun, workflow.RegisterOptions{Name: contract.ScheduledRunWorkflow})
 	w.RegisterActivityWithOptions(acts.Prepare, activity.RegisterOptions{Name: contract.PrepareActivity})
 	w.RegisterActivityWithOptions(acts.PlanChunks, activity.RegisterOptions{Name: contract.PlanChunksActivity})
 	w.RegisterActivityWithOptions(acts.CopyChunk, activity.RegisterOptions{Name: contract.CopyChunkActivity})
 	w.RegisterActivityWithOptions(acts.FinishCollection, activity.RegisterOptions{Name: contract.FinishCollectionActivity})
 	w.RegisterActivityWithOptions(acts.FinishJob, activity.RegisterOptions{Name: contract.FinishJobActivity})
 	w.RegisterActivityWithOptions(acts.SetJobStatus, activity.RegisterOptions{Name: contract.SetJobStatusActivity})
+	w.RegisterActivityWithOptions(acts.CreateScheduledJob, activity.RegisterOptions{Name: contract.CreateScheduledJobActivity})
 }
 
 // New creates a worker on the relmongo task queue with everything registered. Stop it with

@@ -68,7 +68,7 @@ func Collection(ctx workflow.Context, in contract.CollectionInput) (contract.Col
 				var plan contract.PlanChunksResult
 				err := workflow.ExecuteActivity(shortActivity(planCtx), contract.PlanChunksActivity, contract.PlanChunksInput{
 					JobID: in.JobID, Plan: in.Plan, Connections: in.Connections, Options: in.Options,
-					After: st.NextLower, FirstSeq: st.NextSeq, MaxChunks: planBatch,
+					After: st.NextLower, FirstSeq: st.NextSeq, MaxChunks: planBatch, Hooks: in.Hooks,
 				}).Get(ctx, &plan)
 				if err != nil {
 					fail(err)

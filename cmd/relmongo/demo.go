@@ -41,7 +41,7 @@ func demoCmd(g *globals) *cobra.Command {
 			"  --source postgres://user:pw@host:5432/postgres\n" +
 			"                                      that PostgreSQL server: the demo (re)creates the database " + demoDatabase + " there and touches no other",
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkLoopback(f.apiAddr); err != nil {
+			if err := checkListen(f.apiAddr, f.apiToken); err != nil {
 				return err
 			}
 			if sourceSpec == "" && pgURL != "" {
@@ -77,7 +77,7 @@ func runDemo(cmd *cobra.Command, cfg stack.Config, sourceSpec string, exit bool)
 	}
 	defer s.Close()
 	printEndpoints(cmd, s)
-	api := apiclient.New(s.APIURL, "")
+	api := apiclient.New(s.APIURL, cfg.APIToken)
 	proj, projectID, err := demoProject(ctx, out, api, src.project)
 	if err != nil {
 		return err

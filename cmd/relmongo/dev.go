@@ -18,6 +18,7 @@ type devFlags struct {
 	apiAddr       string
 	embeddedMongo bool
 	mongoPort     int
+	apiToken      string
 }
 
 func defaultDataDir() string {
@@ -35,10 +36,11 @@ func (f *devFlags) register(cmd *cobra.Command, embeddedMongoDefault bool) {
 	cmd.Flags().StringVar(&f.apiAddr, "api-addr", "127.0.0.1:8278", "listen address of the REST API")
 	cmd.Flags().BoolVar(&f.embeddedMongo, "embedded-mongo", embeddedMongoDefault, "also start an embedded MongoDB-compatible server (FerretDB, SQLite backend)")
 	cmd.Flags().IntVar(&f.mongoPort, "mongo-port", 27017, "port of the embedded MongoDB-compatible server (127.0.0.1)")
+	cmd.Flags().StringVar(&f.apiToken, "api-token", envOr("RELMONGO_API_TOKEN", ""), "require Authorization: Bearer <token> on the API; needed with a non-loopback --api-addr (env RELMONGO_API_TOKEN)")
 }
 
 func (f *devFlags) config() stack.Config {
-	return stack.Config{DataDir: f.dataDir, TemporalPort: f.temporalPort, UIPort: f.uiPort, EmbeddedMongo: f.embeddedMongo, MongoPort: f.mongoPort, APIAddr: f.apiAddr}
+	return stack.Config{DataDir: f.dataDir, TemporalPort: f.temporalPort, UIPort: f.uiPort, EmbeddedMongo: f.embeddedMongo, MongoPort: f.mongoPort, APIAddr: f.apiAddr, APIToken: f.apiToken}
 }
 
 func devCmd(g *globals) *cobra.Command {
@@ -47,7 +49,7 @@ func devCmd(g *globals) *cobra.Command {
 		Use:   "dev",
 		Short: "Run Temporal, its Web UI, the API and a worker in one process (data kept in --data-dir)",
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkLoopback(f.apiAddr); err != nil {
+			if err := checkListen(f.apiAddr, f.apiToken); err != nil {
 				return err
 			}
 			cfg := f.config()

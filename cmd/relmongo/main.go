@@ -37,7 +37,7 @@ func rootCmd() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn or error")
-	root.AddCommand(devCmd(g), apiCmd(g), workerCmd(g), demoCmd(g))
+	root.AddCommand(devCmd(g), apiCmd(g), workerCmd(g), demoCmd(g), schedulesCmd())
 	return root
 }
 

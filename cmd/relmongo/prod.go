@@ -60,28 +60,28 @@ func (f *clusterFlags) open(ctx context.Context, g *globals) (*store.Store, clie
 	return st, tc, key, nil
 }
 
-// checkLoopback refuses to listen beyond this machine: API tokens are not implemented yet, and
-// an unauthenticated API must never be reachable from the network (API.md, Auth).
-func checkLoopback(addr string) error {
+// checkListen refuses to listen beyond this machine without an API token: an unauthenticated
+// API must never be reachable from the network (API.md, Auth).
+func checkListen(addr, token string) error {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
 		return fmt.Errorf("invalid listen address %q: %w (use host:port, e.g. 127.0.0.1:8278)", addr, err)
 	}
 	ip := net.ParseIP(host)
-	if host == "localhost" || (ip != nil && ip.IsLoopback()) {
+	if host == "localhost" || (ip != nil && ip.IsLoopback()) || token != "" {
 		return nil
 	}
-	return fmt.Errorf("refusing to listen on %s: a non-loopback address requires an API token, which this build does not support yet; listen on 127.0.0.1", addr)
+	return fmt.Errorf("refusing to listen on %s without an API token: set RELMONGO_API_TOKEN (or --api-token), or listen on 127.0.0.1", addr)
 }
 
 func apiCmd(g *globals) *cobra.Command {
 	f := &clusterFlags{}
-	var listen, uiURL string
+	var listen, uiURL, token string
 	cmd := &cobra.Command{
 		Use:   "api",
 		Short: "Run the REST API against an existing Temporal cluster",
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkLoopback(listen); err != nil {
+			if err := checkListen(listen, token); err != nil {
 				return err
 			}
 			st, tc, key, err := f.open(cmd.Context(), g)
@@ -90,7 +90,7 @@ func apiCmd(g *globals) *cobra.Command {
 			}
 			defer st.Close()
 			defer tc.Close()
-			srv := apiserver.New(st, tc, key, apiserver.Config{Namespace: f.namespace, TemporalUIURL: uiURL, Logger: g.logger()})
+			srv := apiserver.New(st, tc, key, apiserver.Config{Namespace: f.namespace, TemporalUIURL: uiURL, Token: token, Logger: g.logger()})
 			hs := &http.Server{Addr: listen, Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
 			errc := make(chan error, 1)
 			go func() { errc <- hs.ListenAndServe() }()
@@ -108,6 +108,7 @@ func apiCmd(g *globals) *cobra.Command {
 	f.register(cmd)
 	cmd.Flags().StringVar(&listen, "listen", "127.0.0.1:8278", "listen address")
 	cmd.Flags().StringVar(&uiURL, "temporal-ui-url", envOr("TEMPORAL_UI_URL", ""), "base URL of the Temporal Web UI, for job links")
+	cmd.Flags().StringVar(&token, "api-token", envOr("RELMONGO_API_TOKEN", ""), "require Authorization: Bearer <token> on every endpoint but /healthz; needed to listen beyond 127.0.0.1 (env RELMONGO_API_TOKEN)")
 	return cmd
 }
 

@@ -1,6 +1,8 @@
 package contract
 
 import (
+	"encoding/json"
+
 	"github.com/relmongo/relmongo/internal/project"
 	"github.com/relmongo/relmongo/internal/secret"
 )
@@ -51,6 +53,8 @@ type TestHooks struct {
 	// DiscardWrites assembles documents but does not write them (benchmarks isolate
 	// read + convert + assemble with it).
 	DiscardWrites bool `json:"discardWrites,omitempty"`
+	// StatementTimeoutMillis replaces the source statement timeout (tests of slow filters).
+	StatementTimeoutMillis int64 `json:"statementTimeoutMillis,omitempty"`
 }
 
 // MigrationInput starts MigrationWorkflow. The workflow ID is JobID.
@@ -65,6 +69,9 @@ type MigrationInput struct {
 	// TableFilters overrides the project's filters per table.
 	TableFilters map[string]map[string]project.TableFilter `json:"tableFilters,omitempty"`
 	Hooks        TestHooks                                 `json:"hooks,omitempty"`
+	// WindowParams are a scheduled run's window parameter values; Prepare puts them on every
+	// collection's root plan (empty for a job started by POST /jobs).
+	WindowParams map[string]string `json:"windowParams,omitempty"`
 }
 
 // PrepareInput is the input of the Prepare activity.
@@ -134,7 +141,8 @@ type PlanChunksInput struct {
 	After       ChunkBound             `json:"after,omitempty"`
 	FirstSeq    int64                  `json:"firstSeq"`
 	// MaxChunks bounds the answer so a huge table's plan never travels in one payload.
-	MaxChunks int `json:"maxChunks"`
+	MaxChunks int       `json:"maxChunks"`
+	Hooks     TestHooks `json:"hooks,omitempty"`
 }
 
 // PlanChunksResult lists the next chunks; Done means the last one is open-ended.
@@ -183,4 +191,39 @@ type FinishJobInput struct {
 	JobID   string        `json:"jobId"`
 	Status  string        `json:"status"`
 	Failure *FailureError `json:"failure,omitempty"`
+}
+
+// ScheduledRunInput is the input of ScheduledRunWorkflow, fixed in the schedule's action: the
+// sealed job request (MigrationInput without JobID; Project is re-read from the store at every
+// run so project edits apply) and the schedule's window settings.
+type ScheduledRunInput struct {
+	ScheduleID string         `json:"scheduleId"`
+	Job        MigrationInput `json:"job"`
+	// Request is the job record's stored request document (no secrets), echoed in job statuses.
+	Request []byte `json:"request,omitempty"`
+	// TargetKey, JDBCConnectionString and MongoConnectionString are the job record's masked
+	// connection fields.
+	TargetKey             string `json:"targetKey"`
+	JDBCConnectionString  string `json:"jdbcConnectionString"`
+	MongoConnectionString string `json:"mongoConnectionString"`
+	// InitialWindowStart is the first run's window start (RFC 3339; "" = 1970-01-01T00:00:00Z).
+	InitialWindowStart string `json:"initialWindowStart,omitempty"`
+	// LookbackSeconds is subtracted from the previous successful run's scheduled time.
+	LookbackSeconds int64 `json:"lookbackSeconds,omitempty"`
+	// Definition is the API's schedule definition as written (no secrets), answered by GET.
+	Definition json.RawMessage `json:"definition,omitempty"`
+}
+
+// CreateScheduledJobInput asks for the job record of the run scheduled at ScheduledTime.
+type CreateScheduledJobInput struct {
+	JobID         string            `json:"jobId"`
+	ScheduledTime string            `json:"scheduledTime"` // RFC 3339, UTC, whole seconds
+	Run           ScheduledRunInput `json:"run"`
+}
+
+// CreateScheduledJobResult is the created job's window and the project as it is now.
+type CreateScheduledJobResult struct {
+	WindowStart string           `json:"windowStart"`
+	WindowEnd   string           `json:"windowEnd"`
+	Project     *project.Project `json:"project"`
 }

@@ -11,6 +11,9 @@ const TaskQueue = "relmongo"
 const (
 	MigrationWorkflow  = "relmongo.Migration"
 	CollectionWorkflow = "relmongo.Collection"
+	// ScheduledRunWorkflow is the action of a Temporal schedule: it creates the run's job record
+	// and runs MigrationWorkflow as a child whose workflow ID is the job ID.
+	ScheduledRunWorkflow = "relmongo.ScheduledRun"
 )
 
 // Activity type names.
@@ -21,6 +24,8 @@ const (
 	FinishCollectionActivity = "relmongo.FinishCollection"
 	FinishJobActivity        = "relmongo.FinishJob"
 	SetJobStatusActivity     = "relmongo.SetJobStatus"
+	// CreateScheduledJobActivity creates the job record of one scheduled run.
+	CreateScheduledJobActivity = "relmongo.CreateScheduledJob"
 )
 
 // Job statuses (API.md, Job status object).
@@ -61,3 +66,7 @@ const (
 	SignalCollectionProgress = "relmongo.collectionProgress"
 	QueryControlState        = "relmongo.controlState"
 )
+
+// ScheduledIDTime is the layout of the scheduled time that ends a scheduled job's ID
+// ("<scheduleId>-<yyyymmddThhmmssZ>"): no colons, so the ID matches ^[A-Za-z0-9-]+$.
+const ScheduledIDTime = "20060102T150405Z"

@@ -119,6 +119,9 @@ type TableFilter struct {
 	RowCount    *int64 `json:"rowCount,omitempty"`
 }
 
+// Window parameter names a scheduled job's root whereClause may use (API.md, Schedules).
+var WindowParamNames = []string{"windowStart", "windowEnd", "scheduledTime"}
+
 // Filter returns the filter of schema.table from filters, if any.
 func Filter(filters map[string]map[string]TableFilter, t TableRef) (TableFilter, bool) {
 	f, ok := filters[t.Schema][t.Name]

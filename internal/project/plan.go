@@ -33,6 +33,10 @@ type TablePlan struct {
 	// order. For the root they drive chunking and _id; empty means the table has no usable key.
 	KeyColumns []string    `json:"keyColumns,omitempty"`
 	Filter     TableFilter `json:"filter,omitempty"`
+	// WindowParams are the values (RFC 3339 texts) of the window parameters (WindowParamNames)
+	// of a scheduled run, set on a collection's root only; the source binds them as query
+	// parameters of Filter.WhereClause, never pasting them into SQL.
+	WindowParams map[string]string `json:"windowParams,omitempty"`
 	// EstimatedRows is the catalog estimate when the plan was made (-1 unknown).
 	EstimatedRows int64 `json:"estimatedRows"`
 

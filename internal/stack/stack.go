@@ -40,7 +40,9 @@ type Config struct {
 	APIAddr       string // "" = 127.0.0.1:0
 	// AllowTestHooks lets job requests carry test hooks (tests only).
 	AllowTestHooks bool
-	Logger         *slog.Logger
+	// APIToken, when set, is required on every API request but /healthz.
+	APIToken string
+	Logger   *slog.Logger
 	// NoWorker starts everything but the worker: jobs then run on `relmongo worker` processes
 	// pointed at TemporalAddress with the same store file (StorePath) and secret key (tests that
 	// kill workers use this).
@@ -138,7 +140,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		}
 	}
 	srv := apiserver.New(s.Store, s.Temporal, s.Key, apiserver.Config{
-		Namespace: s.Dev.Namespace(), TemporalUIURL: s.Dev.UIURL(), AllowTestHooks: cfg.AllowTestHooks, Logger: log,
+		Namespace: s.Dev.Namespace(), TemporalUIURL: s.Dev.UIURL(), AllowTestHooks: cfg.AllowTestHooks, Token: cfg.APIToken, Logger: log,
 	})
 	s.api = &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	s.APIURL = "http://" + ln.Addr().String()

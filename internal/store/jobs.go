@@ -120,6 +120,10 @@ func (s *Store) GetJob(ctx context.Context, id string) (Job, error) {
 type JobFilter struct {
 	// ProjectID restricts to one project when not empty.
 	ProjectID string
+	// ScheduleID restricts to the runs of one schedule when not empty.
+	ScheduleID string
+	// Status restricts to one status when not empty.
+	Status string
 	// InProgress restricts to NOT_STARTED, RUNNING, PAUSED, CANCELLING and
 	// CLEANING_UP jobs.
 	InProgress bool
@@ -146,6 +150,14 @@ func (s *Store) ListJobs(ctx context.Context, f JobFilter) ([]Job, error) {
 	if f.ProjectID != "" {
 		where = append(where, "project_id = ?")
 		args = append(args, f.ProjectID)
+	}
+	if f.ScheduleID != "" {
+		where = append(where, "schedule_id = ?")
+		args = append(args, f.ScheduleID)
+	}
+	if f.Status != "" {
+		where = append(where, "status = ?")
+		args = append(args, f.Status)
 	}
 	if f.InProgress {
 		where = append(where, "status IN "+inProgressSQL)

@@ -62,7 +62,12 @@ func whereFor(t project.TablePlan, lower, upper []string) (string, []any, error)
 		}
 	}
 	if w := strings.TrimSpace(t.Filter.WhereClause); w != "" {
-		conds = append(conds, "("+w+")")
+		bound, vals, err := bindWindowParams(w, t.WindowParams, len(args)+1)
+		if err != nil {
+			return "", nil, fmt.Errorf("filter of %s: %w", t.Table, err)
+		}
+		conds = append(conds, "("+bound+"\n)") // the line break ends a trailing "--" comment of the filter
+		args = append(args, vals...)
 	}
 	if len(conds) == 0 {
 		return "", args, nil
@@ -119,9 +124,15 @@ func (s *Source) CountRows(ctx context.Context, t project.TablePlan) (int64, err
 	if err != nil {
 		return 0, err
 	}
+	// The filter is untrusted SQL: count in a read-only transaction like every other read.
+	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return 0, fmt.Errorf("counting rows of %s: %w", t.Table, err)
+	}
+	defer tx.Rollback(ctx) //nolint:errcheck // read-only
 	var n int64
 	q := fmt.Sprintf("SELECT count(*) FROM %s%s", quoteTable(t.Table.Schema, t.Table.Name), where)
-	if err := s.pool.QueryRow(ctx, q, args...).Scan(&n); err != nil {
+	if err := tx.QueryRow(ctx, q, args...).Scan(&n); err != nil {
 		return 0, fmt.Errorf("counting rows of %s: %w", t.Table, err)
 	}
 	return n, nil
@@ -219,7 +230,12 @@ func (sn *snapshot) ReadByKeys(ctx context.Context, t project.TablePlan, keys []
 		where = fmt.Sprintf("(%s) IN (SELECT * FROM unnest(%s))", strings.Join(cols, ", "), strings.Join(unnest, ", "))
 	}
 	if w := strings.TrimSpace(t.Filter.WhereClause); w != "" {
-		where += " AND (" + w + ")"
+		bound, vals, err := bindWindowParams(w, t.WindowParams, len(args)+1)
+		if err != nil {
+			return fmt.Errorf("filter of %s: %w", t.Table, err)
+		}
+		where += " AND (" + bound + "\n)"
+		args = append(args, vals...)
 	}
 	order := append([]string(nil), cols...)
 	if len(t.Sort) > 0 {

@@ -1,0 +1,144 @@
+package postgres
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/relmongo/relmongo/internal/project"
+)
+
+// windowParams are the named parameters a scheduled job's root whereClause may use; each is bound
+// as a timestamptz query parameter.
+var windowParams = func() map[string]bool {
+	m := map[string]bool{}
+	for _, n := range project.WindowParamNames {
+		m[n] = true
+	}
+	return m
+}()
+
+// bindWindowParams rewrites the named window parameters (":windowStart", ":windowEnd",
+// ":scheduledTime") of a whereClause into positional parameters "$n::timestamptz" starting at
+// first, and returns the values to bind in order. Only code is rewritten: string literals
+// ('…', E'…' with backslash escapes, $tag$…$tag$), quoted identifiers ("…") and comments (-- and
+// nested /* */) are copied unchanged, and "::" is a cast, never a parameter. Values are never
+// pasted into the SQL, so a value such as "'; DROP TABLE x; --" stays data. A window parameter
+// without a value (a job that is not a scheduled run) is an error that says so.
+func bindWindowParams(where string, values map[string]string, first int) (string, []any, error) {
+	var b strings.Builder
+	var args []any
+	n := len(where)
+	for i := 0; i < n; {
+		c := where[i]
+		switch {
+		case c == '\'':
+			// E'…' strings take backslash escapes; a standard string only doubles quotes.
+			escapes := i > 0 && (where[i-1] == 'E' || where[i-1] == 'e') && (i < 2 || !isIdentByte(where[i-2]))
+			j := i + 1
+			for ; j < n; j++ {
+				if escapes && where[j] == '\\' {
+					j++
+					continue
+				}
+				if where[j] == '\'' {
+					if j+1 < n && where[j+1] == '\'' {
+						j++
+						continue
+					}
+					break
+				}
+			}
+			if j >= n {
+				return "", nil, fmt.Errorf("the whereClause has an unterminated ' quote")
+			}
+			b.WriteString(where[i : j+1])
+			i = j + 1
+		case c == '"':
+			j := strings.IndexByte(where[i+1:], '"')
+			if j < 0 {
+				return "", nil, fmt.Errorf("the whereClause has an unterminated \" identifier")
+			}
+			b.WriteString(where[i : i+j+2])
+			i += j + 2
+		case c == '-' && i+1 < n && where[i+1] == '-':
+			j := strings.IndexByte(where[i:], '\n')
+			if j < 0 {
+				j = n - i
+			}
+			b.WriteString(where[i : i+j])
+			i += j
+		case c == '/' && i+1 < n && where[i+1] == '*':
+			depth, j := 1, i+2
+			for j < n && depth > 0 {
+				switch {
+				case strings.HasPrefix(where[j:], "/*"):
+					depth++
+					j += 2
+				case strings.HasPrefix(where[j:], "*/"):
+					depth--
+					j += 2
+				default:
+					j++
+				}
+			}
+			if depth > 0 {
+				return "", nil, fmt.Errorf("the whereClause has an unterminated /* comment")
+			}
+			b.WriteString(where[i:j])
+			i = j
+		case c == '$' && (i == 0 || !isIdentByte(where[i-1])):
+			// A dollar-quoted string $tag$…$tag$ (a positional $1 is left as it is).
+			k := i + 1
+			for k < n && isIdentByte(where[k]) && !(k == i+1 && where[k] >= '0' && where[k] <= '9') {
+				k++
+			}
+			if k < n && where[k] == '$' {
+				tag := where[i : k+1]
+				end := strings.Index(where[k+1:], tag)
+				if end < 0 {
+					return "", nil, fmt.Errorf("the whereClause has an unterminated %s string", tag)
+				}
+				stop := k + 1 + end + len(tag)
+				b.WriteString(where[i:stop])
+				i = stop
+				continue
+			}
+			b.WriteByte(c)
+			i++
+		case c == ':' && i+1 < n && where[i+1] == ':':
+			b.WriteString("::")
+			i += 2
+		case c == ':' && i+1 < n && isIdentStart(where[i+1]):
+			j := i + 1
+			for j < n && isIdentByte(where[j]) {
+				j++
+			}
+			name := where[i+1 : j]
+			if !windowParams[name] {
+				// Not ours (an array slice a[lo:hi]): left for PostgreSQL.
+				b.WriteString(where[i:j])
+				i = j
+				continue
+			}
+			v, ok := values[name]
+			if !ok {
+				return "", nil, fmt.Errorf("the whereClause uses :%s, which only a scheduled run has (see the schedules section of the API)", name)
+			}
+			args = append(args, v)
+			fmt.Fprintf(&b, "$%d::timestamptz", first+len(args)-1)
+			i = j
+		default:
+			b.WriteByte(c)
+			i++
+		}
+	}
+	return b.String(), args, nil
+}
+
+func isIdentStart(c byte) bool {
+	return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+}
+
+func isIdentByte(c byte) bool {
+	return isIdentStart(c) || (c >= '0' && c <= '9') || c >= 0x80
+}
