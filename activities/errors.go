@@ -11,6 +11,7 @@ import (
 
 	"github.com/relmongo/relmongo/internal/contract"
 	mongosink "github.com/relmongo/relmongo/internal/sink/mongo"
+	"github.com/relmongo/relmongo/internal/source"
 	"github.com/relmongo/relmongo/internal/store"
 )
 
@@ -50,6 +51,9 @@ func classify(err error) error {
 	var app *temporal.ApplicationError
 	if errors.As(err, &app) || errors.Is(err, context.Canceled) {
 		return err
+	}
+	if errors.Is(err, source.ErrBadFilter) {
+		return temporal.NewNonRetryableApplicationError(err.Error(), contract.ErrTypeSetup, nil)
 	}
 	var pg *pgconn.PgError
 	if errors.As(err, &pg) {

@@ -5,10 +5,15 @@ package source
 
 import (
 	"context"
+	"errors"
 
 	"github.com/relmongo/relmongo/internal/project"
 	"github.com/relmongo/relmongo/internal/schema"
 )
+
+// ErrBadFilter marks a whereClause that a dialect refuses before running it (a second statement,
+// unbalanced parentheses, an unterminated literal): a setup error that retrying cannot fix.
+var ErrBadFilter = errors.New("invalid whereClause")
 
 // Source is an open connection pool to one relational database.
 type Source interface {

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/relmongo/relmongo/internal/project"
+	"github.com/relmongo/relmongo/internal/source"
 )
 
 // windowParams are the named parameters a scheduled job's root whereClause may use; each is bound
@@ -27,6 +28,7 @@ var windowParams = func() map[string]bool {
 func bindWindowParams(where string, values map[string]string, first int) (string, []any, error) {
 	var b strings.Builder
 	var args []any
+	depth := 0
 	n := len(where)
 	for i := 0; i < n; {
 		c := where[i]
@@ -49,7 +51,7 @@ func bindWindowParams(where string, values map[string]string, first int) (string
 				}
 			}
 			if j >= n {
-				return "", nil, fmt.Errorf("the whereClause has an unterminated ' quote")
+				return "", nil, fmt.Errorf("%w: the whereClause has an unterminated ' quote", source.ErrBadFilter)
 			}
 			b.WriteString(where[i : j+1])
 			i = j + 1
@@ -82,7 +84,7 @@ func bindWindowParams(where string, values map[string]string, first int) (string
 				}
 			}
 			if depth > 0 {
-				return "", nil, fmt.Errorf("the whereClause has an unterminated /* comment")
+				return "", nil, fmt.Errorf("%w: the whereClause has an unterminated /* comment", source.ErrBadFilter)
 			}
 			b.WriteString(where[i:j])
 			i = j
@@ -96,7 +98,7 @@ func bindWindowParams(where string, values map[string]string, first int) (string
 				tag := where[i : k+1]
 				end := strings.Index(where[k+1:], tag)
 				if end < 0 {
-					return "", nil, fmt.Errorf("the whereClause has an unterminated %s string", tag)
+					return "", nil, fmt.Errorf("%w: the whereClause has an unterminated %s string", source.ErrBadFilter, tag)
 				}
 				stop := k + 1 + end + len(tag)
 				b.WriteString(where[i:stop])
@@ -122,15 +124,30 @@ func bindWindowParams(where string, values map[string]string, first int) (string
 			}
 			v, ok := values[name]
 			if !ok {
-				return "", nil, fmt.Errorf("the whereClause uses :%s, which only a scheduled run has (see the schedules section of the API)", name)
+				return "", nil, fmt.Errorf("%w: the whereClause uses :%s, which only a scheduled run has (see the schedules section of the API)", source.ErrBadFilter, name)
 			}
 			args = append(args, v)
 			fmt.Fprintf(&b, "$%d::timestamptz", first+len(args)-1)
 			i = j
+		case c == ';':
+			return "", nil, fmt.Errorf("%w: a whereClause must be a single SQL expression: remove the ';' (a second statement is never run)", source.ErrBadFilter)
+		case c == '(' || c == ')':
+			if c == '(' {
+				depth++
+			} else if depth--; depth < 0 {
+				// "a) OR (b" would escape the parentheses relmongo puts around the clause and widen
+				// a chunk's key range.
+				return "", nil, fmt.Errorf("%w: a whereClause must be one expression with balanced parentheses: a ')' closes a '(' that the clause did not open", source.ErrBadFilter)
+			}
+			b.WriteByte(c)
+			i++
 		default:
 			b.WriteByte(c)
 			i++
 		}
+	}
+	if depth != 0 {
+		return "", nil, fmt.Errorf("%w: the whereClause has %d unclosed '('", source.ErrBadFilter, depth)
 	}
 	return b.String(), args, nil
 }

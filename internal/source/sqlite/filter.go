@@ -1,15 +1,16 @@
 package sqlite
 
 import (
-	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/relmongo/relmongo/internal/source"
 )
 
 // errSecondStatement is returned for a whereClause that holds more than one statement. The
 // driver runs every statement of a query text and returns the rows of the last, so a ';' could
 // smuggle in a statement that query_only does not stop (ATTACH reads other files).
-var errSecondStatement = errors.New("a whereClause must be a single SQL expression: remove the ';' (a second statement is never run)")
+var errSecondStatement = fmt.Errorf("%w: a whereClause must be a single SQL expression: remove the ';' (a second statement is never run)", source.ErrBadFilter)
 
 // filterSQL checks a table filter's whereClause and returns it ready to be put in parentheses:
 // it must not contain ';' outside string literals, quoted identifiers and comments, and a
@@ -28,13 +29,13 @@ func filterSQL(where string) (string, error) {
 		case c == '\'' || c == '"' || c == '`':
 			end := closing(w, i+1, c)
 			if end < 0 {
-				return "", fmt.Errorf("the whereClause has an unterminated %c quote", c)
+				return "", fmt.Errorf("%w: the whereClause has an unterminated %c quote", source.ErrBadFilter, c)
 			}
 			i = end + 1
 		case c == '[':
 			end := strings.IndexByte(w[i+1:], ']')
 			if end < 0 {
-				return "", errors.New("the whereClause has an unterminated [identifier]")
+				return "", fmt.Errorf("%w: the whereClause has an unterminated [identifier]", source.ErrBadFilter)
 			}
 			i += end + 2
 		case c == '-' && i+1 < len(w) && w[i+1] == '-':
@@ -47,7 +48,7 @@ func filterSQL(where string) (string, error) {
 		case c == '/' && i+1 < len(w) && w[i+1] == '*':
 			end := strings.Index(w[i+2:], "*/")
 			if end < 0 {
-				return "", errors.New("the whereClause has an unterminated /* comment")
+				return "", fmt.Errorf("%w: the whereClause has an unterminated /* comment", source.ErrBadFilter)
 			}
 			i += end + 4
 		default:

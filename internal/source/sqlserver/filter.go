@@ -1,19 +1,20 @@
 package sqlserver
 
 import (
-	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/relmongo/relmongo/internal/source"
 )
 
 // errSecondStatement is returned for a whereClause that holds more than one statement. SQL
 // Server runs every statement of a batch (sp_executesql too) and has no read-only transaction,
 // so a second statement could write.
-var errSecondStatement = errors.New("a whereClause must be a single SQL expression: remove the ';' (a second statement is never run)")
+var errSecondStatement = fmt.Errorf("%w: a whereClause must be a single SQL expression: remove the ';' (a second statement is never run)", source.ErrBadFilter)
 
 // errUnbalanced is returned for a ')' that closes more than the clause opened: it would end the
 // parentheses relmongo puts around the filter, and T-SQL needs no ';' to start another statement.
-var errUnbalanced = errors.New("a whereClause must be one expression with balanced parentheses: a ')' closes a '(' that the clause did not open")
+var errUnbalanced = fmt.Errorf("%w: a whereClause must be one expression with balanced parentheses: a ')' closes a '(' that the clause did not open", source.ErrBadFilter)
 
 // filterSQL checks a table filter's whereClause and returns it ready to be put in parentheses
 // ("" when there is none). Outside string literals ('…', N'…'), quoted identifiers ("…", […])
@@ -44,13 +45,13 @@ func filterSQL(where string) (string, error) {
 		case c == '\'' || c == '"':
 			end := closingQuote(w, i+1, c)
 			if end < 0 {
-				return "", fmt.Errorf("the whereClause has an unterminated %c quote", c)
+				return "", fmt.Errorf("%w: the whereClause has an unterminated %c quote", source.ErrBadFilter, c)
 			}
 			i = end + 1
 		case c == '[':
 			end := closingQuote(w, i+1, ']')
 			if end < 0 {
-				return "", errors.New("the whereClause has an unterminated [identifier]")
+				return "", fmt.Errorf("%w: the whereClause has an unterminated [identifier]", source.ErrBadFilter)
 			}
 			i = end + 1
 		case c == '-' && i+1 < len(w) && w[i+1] == '-':
@@ -63,7 +64,7 @@ func filterSQL(where string) (string, error) {
 		case c == '/' && i+1 < len(w) && w[i+1] == '*':
 			end := closingComment(w, i+2)
 			if end < 0 {
-				return "", errors.New("the whereClause has an unterminated /* comment")
+				return "", fmt.Errorf("%w: the whereClause has an unterminated /* comment", source.ErrBadFilter)
 			}
 			i = end
 		default:
@@ -71,7 +72,7 @@ func filterSQL(where string) (string, error) {
 		}
 	}
 	if depth != 0 {
-		return "", fmt.Errorf("the whereClause has %d unclosed '('", depth)
+		return "", fmt.Errorf("%w: the whereClause has %d unclosed '('", source.ErrBadFilter, depth)
 	}
 	return w + "\n", nil
 }
