@@ -23,6 +23,8 @@ func TestTokenRequired(t *testing.T) {
 		{"/readyz", "", http.StatusUnauthorized},
 		{"/api/v1/nothing-here", "Bearer s3cret-token", http.StatusNotFound},
 		{"/api/v1/nothing-here", "s3cret-token", http.StatusUnauthorized},
+		{"/api/v1/nothing-here", "bearer s3cret-token", http.StatusNotFound},
+		{"/api/v1/nothing-here", "Bearer s3cret-token-longer", http.StatusUnauthorized},
 	}
 	for _, tc := range tests {
 		req := httptest.NewRequest(http.MethodGet, tc.path, nil)

@@ -186,8 +186,10 @@ func decodeStrict(r *http.Request, v any) error {
 			return errors.New("malformed JSON: the body ends in the middle of a value")
 		case errors.As(err, &syn):
 			return fmt.Errorf("malformed JSON at byte %d: %v", syn.Offset, syn)
+		case errors.As(err, &typ) && typ.Field == "":
+			return fmt.Errorf("the request body must be a JSON object, not JSON %s", typ.Value)
 		case errors.As(err, &typ):
-			return fmt.Errorf("field %q must be %s, not JSON %s", typ.Field, typ.Type.String(), typ.Value)
+			return fmt.Errorf("field %q must be %s, not JSON %s", typ.Field, jsonTypeName(typ.Type.Kind().String()), typ.Value)
 		}
 		return fmt.Errorf("invalid JSON body: %v", err)
 	}
@@ -198,4 +200,23 @@ func decodeStrict(r *http.Request, v any) error {
 		return fmt.Errorf("%s (see the REST contract in the README)", strings.Join(probs, "; "))
 	}
 	return nil
+}
+
+// jsonTypeName names a Go kind the way a JSON user thinks of it.
+func jsonTypeName(kind string) string {
+	switch kind {
+	case "struct", "map":
+		return "an object"
+	case "slice", "array":
+		return "an array"
+	case "string":
+		return "a string"
+	case "bool":
+		return "true or false"
+	case "int", "int32", "int64", "uint", "uint32", "uint64":
+		return "an integer"
+	case "float32", "float64":
+		return "a number"
+	}
+	return "a " + kind
 }
