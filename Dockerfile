@@ -1,0 +1,12 @@
+# relmongo: one binary for `api`, `worker` and `dev`. Build: docker build -t relmongo .
+FROM golang:1.26.8-bookworm AS build
+WORKDIR /src
+ENV GOTOOLCHAIN=local CGO_ENABLED=0
+COPY go.mod go.sum ./
+RUN go mod download
+COPY . .
+RUN go build -trimpath -ldflags="-s -w" -o /out/relmongo ./cmd/relmongo
+
+FROM gcr.io/distroless/static-debian12:nonroot
+COPY --from=build /out/relmongo /usr/local/bin/relmongo
+ENTRYPOINT ["/usr/local/bin/relmongo"]
