@@ -146,7 +146,7 @@ func (s *Server) controlJob(action string) http.HandlerFunc {
 		d := decideControl(action, j.Status, j.StartedAt != nil)
 		if d.conflict {
 			msg, desc := conflictText(action, j.Status)
-			s.writeError(w, http.StatusConflict, msg, desc, id)
+			s.writeError(w, s.controlConflict(action), msg, desc, id)
 			return
 		}
 		if d.signal != "" {
@@ -229,5 +229,13 @@ func (s *Server) afterConflict(w http.ResponseWriter, r *http.Request, id, actio
 		return
 	}
 	msg, desc := conflictText(action, j.Status)
-	s.writeError(w, http.StatusConflict, msg, desc, id)
+	s.writeError(w, s.controlConflict(action), msg, desc, id)
+}
+
+// controlConflict is 409, or 400 for pause/resume under --rm-legacy-status-codes (API.md).
+func (s *Server) controlConflict(action string) int {
+	if action == actionStop {
+		return http.StatusConflict
+	}
+	return s.status(http.StatusConflict, http.StatusBadRequest)
 }

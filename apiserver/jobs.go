@@ -63,9 +63,19 @@ func (s *Server) createJob(w http.ResponseWriter, r *http.Request) {
 		s.storeError(w, err, "jobs")
 		return
 	} else if n > 0 {
-		s.writeError(w, http.StatusConflict, "another job of this project is in progress on the same target database",
-			"wait for it to finish or stop it (GET /api/v1/jobs?type=IN_PROGRESS&projectId="+*req.ProjectID+")", "")
+		s.writeError(w, s.status(http.StatusConflict, legacyJobConflict), "another job of this project is in progress on the same target database",
+			"wait for it to finish or stop it (POST /api/v1/jobs/{jobId}/stop; GET /api/v1/jobs?type=IN_PROGRESS&projectId="+*req.ProjectID+")", "")
 		return
+	}
+	if max := s.cfg.MaxConcurrentJobs; max > 0 {
+		if n, err := s.store.CountInProgress(r.Context(), "", ""); err != nil {
+			s.storeError(w, err, "jobs")
+			return
+		} else if n >= max {
+			s.writeError(w, s.status(http.StatusConflict, legacyJobConflict), fmt.Sprintf("%d job(s) in progress: this server runs at most %d at once (--max-concurrent-jobs)", n, max),
+				"wait for a job to finish or stop one (GET /api/v1/jobs?type=IN_PROGRESS)", "")
+			return
+		}
 	}
 	jobID := uuid.NewString()
 	input := contract.MigrationInput{
@@ -226,7 +236,7 @@ func (s *Server) prepareJob(w http.ResponseWriter, r *http.Request, req *createJ
 	}
 	mongoURI := *req.Mongo.ConnectionString
 	if _, err := mongosink.DatabaseName(mongoURI); err != nil {
-		s.writeError(w, http.StatusUnprocessableEntity, "invalid mongodbConnectionDetails.connectionString", err.Error(), "")
+		s.writeError(w, s.status(http.StatusUnprocessableEntity, legacyNoDatabase), "invalid mongodbConnectionDetails.connectionString", err.Error(), "")
 		return nil, false
 	}
 	targetKey, err := connstr.MongoTargetKey(mongoURI)

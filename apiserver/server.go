@@ -35,6 +35,13 @@ type Config struct {
 	// Token, when set, is required as "Authorization: Bearer <token>" on every endpoint but
 	// /healthz. Listening beyond loopback requires one (the commands refuse to start otherwise).
 	Token string
+	// MaxConcurrentJobs bounds the jobs in progress at once (0 = no limit; 1 = Relational
+	// Migrator's one job at a time); a job over the limit is refused with 409.
+	MaxConcurrentJobs int
+	// LegacyStatusCodes answers with Relational Migrator 1.13–1.18's codes (API.md): 440 for a
+	// MongoDB connection string without a database, 470 for a job that conflicts with a running
+	// one, 400 for pause/resume in a state that forbids it.
+	LegacyStatusCodes bool
 	// Logger receives request logs (never secrets).
 	Logger *slog.Logger
 }
@@ -219,4 +226,18 @@ func jsonTypeName(kind string) string {
 		return "a number"
 	}
 	return "a " + kind
+}
+
+// Legacy status codes of Relational Migrator 1.13–1.18 (API.md, Conventions).
+const (
+	legacyNoDatabase  = 440
+	legacyJobConflict = 470
+)
+
+// status maps a standard status to its legacy code when --rm-legacy-status-codes is set.
+func (s *Server) status(standard, legacy int) int {
+	if s.cfg.LegacyStatusCodes {
+		return legacy
+	}
+	return standard
 }

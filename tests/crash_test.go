@@ -211,7 +211,7 @@ type bareStack struct {
 	key string
 }
 
-func startBareStack(t *testing.T) *bareStack {
+func startBareStack(t *testing.T, tweaks ...func(*stack.Config)) *bareStack {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -221,8 +221,11 @@ func startBareStack(t *testing.T) *bareStack {
 	}
 	key := base64.StdEncoding.EncodeToString(raw)
 	logger := slog.New(slog.NewTextHandler(&testLogWriter{t: t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	s, err := stack.Start(ctx, stack.Config{EmbeddedMongo: true, AllowTestHooks: true, NoWorker: true, UIPort: -1,
-		SecretKey: key, Logger: logger})
+	cfg := stack.Config{EmbeddedMongo: true, AllowTestHooks: true, NoWorker: true, UIPort: -1, SecretKey: key, Logger: logger}
+	for _, tw := range tweaks {
+		tw(&cfg)
+	}
+	s, err := stack.Start(ctx, cfg)
 	if err != nil {
 		t.Fatalf("starting a stack without worker: %v", err)
 	}

@@ -19,6 +19,8 @@ type devFlags struct {
 	embeddedMongo bool
 	mongoPort     int
 	apiToken      string
+	maxJobs       int
+	legacyCodes   bool
 }
 
 func defaultDataDir() string {
@@ -36,11 +38,14 @@ func (f *devFlags) register(cmd *cobra.Command, embeddedMongoDefault bool) {
 	cmd.Flags().StringVar(&f.apiAddr, "api-addr", "127.0.0.1:8278", "listen address of the REST API")
 	cmd.Flags().BoolVar(&f.embeddedMongo, "embedded-mongo", embeddedMongoDefault, "also start an embedded MongoDB-compatible server (FerretDB, SQLite backend)")
 	cmd.Flags().IntVar(&f.mongoPort, "mongo-port", 27017, "port of the embedded MongoDB-compatible server (127.0.0.1)")
+	cmd.Flags().IntVar(&f.maxJobs, "max-concurrent-jobs", 0, "jobs in progress at once (0 = no limit; 1 = Relational Migrator's one job at a time); more -> 409")
+	cmd.Flags().BoolVar(&f.legacyCodes, "rm-legacy-status-codes", false, "answer with Relational Migrator 1.13-1.18's status codes (440, 470, 400) for old scripts")
 	cmd.Flags().StringVar(&f.apiToken, "api-token", envOr("RELMONGO_API_TOKEN", ""), "require Authorization: Bearer <token> on the API; needed with a non-loopback --api-addr (env RELMONGO_API_TOKEN)")
 }
 
 func (f *devFlags) config() stack.Config {
-	return stack.Config{DataDir: f.dataDir, TemporalPort: f.temporalPort, UIPort: f.uiPort, EmbeddedMongo: f.embeddedMongo, MongoPort: f.mongoPort, APIAddr: f.apiAddr, APIToken: f.apiToken}
+	return stack.Config{DataDir: f.dataDir, TemporalPort: f.temporalPort, UIPort: f.uiPort, EmbeddedMongo: f.embeddedMongo, MongoPort: f.mongoPort, APIAddr: f.apiAddr, APIToken: f.apiToken,
+		MaxConcurrentJobs: f.maxJobs, LegacyStatusCodes: f.legacyCodes}
 }
 
 func devCmd(g *globals) *cobra.Command {

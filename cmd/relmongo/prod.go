@@ -77,6 +77,8 @@ func checkListen(addr, token string) error {
 func apiCmd(g *globals) *cobra.Command {
 	f := &clusterFlags{}
 	var listen, uiURL, token string
+	var maxJobs int
+	var legacyCodes bool
 	cmd := &cobra.Command{
 		Use:   "api",
 		Short: "Run the REST API against an existing Temporal cluster",
@@ -90,7 +92,8 @@ func apiCmd(g *globals) *cobra.Command {
 			}
 			defer st.Close()
 			defer tc.Close()
-			srv := apiserver.New(st, tc, key, apiserver.Config{Namespace: f.namespace, TemporalUIURL: uiURL, Token: token, Logger: g.logger()})
+			srv := apiserver.New(st, tc, key, apiserver.Config{Namespace: f.namespace, TemporalUIURL: uiURL, Token: token,
+				MaxConcurrentJobs: maxJobs, LegacyStatusCodes: legacyCodes, Logger: g.logger()})
 			hs := &http.Server{Addr: listen, Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
 			errc := make(chan error, 1)
 			go func() { errc <- hs.ListenAndServe() }()
@@ -108,6 +111,8 @@ func apiCmd(g *globals) *cobra.Command {
 	f.register(cmd)
 	cmd.Flags().StringVar(&listen, "listen", "127.0.0.1:8278", "listen address")
 	cmd.Flags().StringVar(&uiURL, "temporal-ui-url", envOr("TEMPORAL_UI_URL", ""), "base URL of the Temporal Web UI, for job links")
+	cmd.Flags().IntVar(&maxJobs, "max-concurrent-jobs", 0, "jobs in progress at once (0 = no limit; 1 = Relational Migrator's one job at a time); more -> 409")
+	cmd.Flags().BoolVar(&legacyCodes, "rm-legacy-status-codes", false, "answer with Relational Migrator 1.13-1.18's status codes (440, 470, 400) for old scripts")
 	cmd.Flags().StringVar(&token, "api-token", envOr("RELMONGO_API_TOKEN", ""), "require Authorization: Bearer <token> on every endpoint but /healthz; needed to listen beyond 127.0.0.1 (env RELMONGO_API_TOKEN)")
 	return cmd
 }

@@ -42,7 +42,10 @@ type Config struct {
 	AllowTestHooks bool
 	// APIToken, when set, is required on every API request but /healthz.
 	APIToken string
-	Logger   *slog.Logger
+	// MaxConcurrentJobs and LegacyStatusCodes are passed to the API server (apiserver.Config).
+	MaxConcurrentJobs int
+	LegacyStatusCodes bool
+	Logger            *slog.Logger
 	// NoWorker starts everything but the worker: jobs then run on `relmongo worker` processes
 	// pointed at TemporalAddress with the same store file (StorePath) and secret key (tests that
 	// kill workers use this).
@@ -140,7 +143,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		}
 	}
 	srv := apiserver.New(s.Store, s.Temporal, s.Key, apiserver.Config{
-		Namespace: s.Dev.Namespace(), TemporalUIURL: s.Dev.UIURL(), AllowTestHooks: cfg.AllowTestHooks, Token: cfg.APIToken, Logger: log,
+		Namespace: s.Dev.Namespace(), TemporalUIURL: s.Dev.UIURL(), AllowTestHooks: cfg.AllowTestHooks, Token: cfg.APIToken, MaxConcurrentJobs: cfg.MaxConcurrentJobs, LegacyStatusCodes: cfg.LegacyStatusCodes, Logger: log,
 	})
 	s.api = &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	s.APIURL = "http://" + ln.Addr().String()
