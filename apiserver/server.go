@@ -89,15 +89,25 @@ func (s *Server) Handler() http.Handler {
 	api.HandleFunc("/jobs/{jobId}/logs", s.jobLogs).Methods(http.MethodGet)
 	s.controlRoutes(api)
 	s.scheduleRoutes(api)
-	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+	methodNotAllowed := func(w http.ResponseWriter, req *http.Request, allowed []string) {
+		w.Header().Set("Allow", strings.Join(allowed, ", "))
+		s.writeError(w, http.StatusMethodNotAllowed, fmt.Sprintf("method %s is not allowed on %s", req.Method, req.URL.Path),
+			"allowed: "+strings.Join(allowed, ", "), "")
+	}
+	// mux answers 404 instead of 405 for some method mismatches under a subrouter, so the
+	// not-found handler asks the router itself which methods the path has.
+	notFound := http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if allowed := allowedMethods(r, req); len(allowed) > 0 {
+			methodNotAllowed(w, req, allowed)
+			return
+		}
 		s.writeError(w, http.StatusNotFound, fmt.Sprintf("no endpoint %s; the API lives under /api/v1 (see the README)", req.URL.Path), "", "")
 	})
-	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		s.writeError(w, http.StatusMethodNotAllowed, fmt.Sprintf("method %s is not allowed on %s", req.Method, req.URL.Path), "", "")
-	})
+	r.NotFoundHandler = notFound
+	r.MethodNotAllowedHandler = notFound
 	// The subrouter answers for its own paths: give it the same JSON handlers.
-	api.NotFoundHandler = r.NotFoundHandler
-	api.MethodNotAllowedHandler = r.MethodNotAllowedHandler
+	api.NotFoundHandler = notFound
+	api.MethodNotAllowedHandler = notFound
 	var h http.Handler = r
 	if s.cfg.Token != "" {
 		h = s.requireToken(r)
@@ -240,4 +250,21 @@ func (s *Server) status(standard, legacy int) int {
 		return legacy
 	}
 	return standard
+}
+
+// allowedMethods lists the methods for which the router has a route matching req's path.
+func allowedMethods(r *mux.Router, req *http.Request) []string {
+	var allowed []string
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		if m == req.Method {
+			continue
+		}
+		probe := req.Clone(req.Context())
+		probe.Method = m
+		var match mux.RouteMatch
+		if r.Match(probe, &match) && match.MatchErr == nil {
+			allowed = append(allowed, m)
+		}
+	}
+	return allowed
 }
