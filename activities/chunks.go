@@ -288,22 +288,20 @@ func rowBytes(row source.Row) int64 {
 
 // flush writes the pending batch and records progress.
 func (r *chunkRun) flush(ctx context.Context) error {
-	if len(r.batch) > 0 && r.in.Hooks.DiscardWrites {
-		r.progress.DocsWritten += int64(len(r.batch))
-		r.progress.Bytes += int64(r.batchLen)
-		r.batch = r.batch[:0]
-		r.batchLen = 0
-	}
 	if len(r.batch) > 0 {
-		res, err := r.target.Write(ctx, r.collection, r.batch)
-		if err != nil {
-			return fmt.Errorf("writing %d documents to %s: %w", len(r.batch), r.in.Plan.Name, err)
+		written := len(r.batch) // the discard hook counts documents as written without writing them
+		if !r.in.Hooks.DiscardWrites {
+			res, err := r.target.Write(ctx, r.collection, r.batch)
+			if err != nil {
+				return fmt.Errorf("writing %d documents to %s: %w", len(r.batch), r.in.Plan.Name, err)
+			}
+			for _, rej := range res.Rejected {
+				r.recordError(&assemble.RecordError{Collection: r.in.Plan.Name, Table: r.in.Plan.Root.Table,
+					Key: map[string]string{"_id": rej.ID.String()}, Reason: fmt.Sprintf("the target rejected the document (code %d): %s", rej.Code, rej.Message)})
+			}
+			written = res.Inserted + res.Replaced
 		}
-		for _, rej := range res.Rejected {
-			r.recordError(&assemble.RecordError{Collection: r.in.Plan.Name, Table: r.in.Plan.Root.Table,
-				Key: map[string]string{"_id": rej.ID.String()}, Reason: fmt.Sprintf("the target rejected the document (code %d): %s", rej.Code, rej.Message)})
-		}
-		r.progress.DocsWritten += int64(res.Inserted + res.Replaced)
+		r.progress.DocsWritten += int64(written)
 		r.progress.Bytes += int64(r.batchLen)
 		r.batch = r.batch[:0]
 		r.batchLen = 0

@@ -264,9 +264,7 @@ func indexOf(list []string, s string) int {
 }
 
 func getJSON(u string, out any) error {
-	c := apiclient.New(u, "")
-	c.BaseURL = u
-	return c.Do(context.Background(), http.MethodGet, "", nil, out)
+	return apiclient.New(u, "").Do(context.Background(), http.MethodGet, "", nil, out)
 }
 
 func readTestdata(t *testing.T, name string) []byte {

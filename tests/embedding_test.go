@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -35,7 +36,7 @@ func loadTable(t *testing.T, conn *pgx.Conn, table, orderBy string) *sqlTable {
 		// Positional aliases: ORDER BY must mean the typed columns, not their text.
 		exprs[i] = fmt.Sprintf("%s::text AS c%d", pgx.Identifier{c}.Sanitize(), i)
 	}
-	q := fmt.Sprintf("SELECT %s FROM %s ORDER BY %s", joinComma(exprs), pgx.Identifier{table}.Sanitize(), orderBy)
+	q := fmt.Sprintf("SELECT %s FROM %s ORDER BY %s", strings.Join(exprs, ", "), pgx.Identifier{table}.Sanitize(), orderBy)
 	rows, err := conn.Query(context.Background(), q)
 	if err != nil {
 		t.Fatal(err)
@@ -76,17 +77,6 @@ func loadTable(t *testing.T, conn *pgx.Conn, table, orderBy string) *sqlTable {
 		}
 	}
 	return st
-}
-
-func joinComma(s []string) string {
-	out := ""
-	for i, v := range s {
-		if i > 0 {
-			out += ", "
-		}
-		out += v
-	}
-	return out
 }
 
 // fields returns the row's columns as an ordered document with camelCase names, leaving out skip.
