@@ -70,8 +70,19 @@ func New(st *store.Store, tc client.Client, key secret.Key, cfg Config) *Server 
 	return &Server{store: st, temporal: tc, key: key, cfg: cfg, log: cfg.Logger, now: time.Now}
 }
 
-// Handler returns the router with every route of API.md that this build implements.
+// Handler returns the router with every route of API.md that this build implements, behind the
+// token check when a token is configured.
 func (s *Server) Handler() http.Handler {
+	r := s.router()
+	var h http.Handler = r
+	if s.cfg.Token != "" {
+		h = s.requireToken(r)
+	}
+	return s.recoverer(h)
+}
+
+// router builds the routes (the OpenAPI route test walks them).
+func (s *Server) router() *mux.Router {
 	r := mux.NewRouter()
 	r.HandleFunc("/healthz", s.healthz).Methods(http.MethodGet)
 	r.HandleFunc("/readyz", s.readyz).Methods(http.MethodGet)
@@ -87,6 +98,7 @@ func (s *Server) Handler() http.Handler {
 	api.HandleFunc("/jobs", s.createJob).Methods(http.MethodPost)
 	api.HandleFunc("/jobs/{jobId}", s.getJob).Methods(http.MethodGet)
 	api.HandleFunc("/jobs/{jobId}/logs", s.jobLogs).Methods(http.MethodGet)
+	api.HandleFunc("/openapi.json", s.openapi).Methods(http.MethodGet)
 	s.controlRoutes(api)
 	s.scheduleRoutes(api)
 	methodNotAllowed := func(w http.ResponseWriter, req *http.Request, allowed []string) {
@@ -108,11 +120,7 @@ func (s *Server) Handler() http.Handler {
 	// The subrouter answers for its own paths: give it the same JSON handlers.
 	api.NotFoundHandler = notFound
 	api.MethodNotAllowedHandler = notFound
-	var h http.Handler = r
-	if s.cfg.Token != "" {
-		h = s.requireToken(r)
-	}
-	return s.recoverer(h)
+	return r
 }
 
 // recoverer turns a panic into a 500 without a stack trace in the response.
