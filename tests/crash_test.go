@@ -221,7 +221,7 @@ func startBareStack(t *testing.T, tweaks ...func(*stack.Config)) *bareStack {
 	}
 	key := base64.StdEncoding.EncodeToString(raw)
 	logger := slog.New(slog.NewTextHandler(&testLogWriter{t: t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	cfg := stack.Config{EmbeddedMongo: true, AllowTestHooks: true, NoWorker: true, UIPort: -1, SecretKey: key, Logger: logger}
+	cfg := stack.Config{EmbeddedMongo: true, AllowTestHooks: true, NoWorker: true, UIPort: -1, SecretKey: key, Logger: logger, WrapAPI: apiCheck.Middleware}
 	for _, tw := range tweaks {
 		tw(&cfg)
 	}

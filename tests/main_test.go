@@ -19,8 +19,10 @@ import (
 	"go.mongodb.org/mongo-driver/mongo"
 	"go.mongodb.org/mongo-driver/mongo/options"
 
+	"github.com/relmongo/relmongo/apiserver"
 	"github.com/relmongo/relmongo/internal/apiclient"
 	"github.com/relmongo/relmongo/internal/chinook"
+	"github.com/relmongo/relmongo/internal/openapicheck"
 	"github.com/relmongo/relmongo/internal/stack"
 )
 
@@ -34,6 +36,10 @@ type env struct {
 }
 
 var e2e *env
+
+// apiCheck records every exchange with the API of every stack the tests start (WrapAPI) and
+// validates it against the OpenAPI document; a violation fails the run (TestMain).
+var apiCheck *openapicheck.Checker
 
 // syncBuffer collects log output so tests can check that no secret is ever logged.
 type syncBuffer struct {
@@ -66,6 +72,22 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, "end-to-end setup failed:", err)
 		os.Exit(1)
 	}
+	if apiCheck != nil {
+		rep := apiCheck.Report()
+		fmt.Println(rep.Summary())
+		if testing.Verbose() && len(rep.Missing) > 0 {
+			fmt.Println("OpenAPI check: operations not exercised:", strings.Join(rep.Missing, ", "))
+		}
+		if len(rep.Violations) > 0 {
+			fmt.Fprintln(os.Stderr, "FAIL: exchanges with the API that do not match apiserver/openapi.yaml (fix the document or the server):")
+			for _, v := range rep.Violations {
+				fmt.Fprintln(os.Stderr, "  -", v)
+			}
+			if code == 0 {
+				code = 1
+			}
+		}
+	}
 	os.Exit(code)
 }
 
@@ -78,9 +100,16 @@ func run(m *testing.M) (int, error) {
 		return 0, fmt.Errorf("PostgreSQL is required for the end-to-end tests (set RELMONGO_TEST_PG_URL): %w", err)
 	}
 	conn.Close(ctx)
+	doc, err := apiserver.OpenAPIDocument()
+	if err != nil {
+		return 0, fmt.Errorf("building the OpenAPI document: %w", err)
+	}
+	if apiCheck, err = openapicheck.New(doc); err != nil {
+		return 0, err
+	}
 	logs := &syncBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	s, err := stack.Start(ctx, stack.Config{EmbeddedMongo: true, AllowTestHooks: true, Logger: logger})
+	s, err := stack.Start(ctx, stack.Config{EmbeddedMongo: true, AllowTestHooks: true, Logger: logger, WrapAPI: apiCheck.Middleware})
 	if err != nil {
 		return 0, fmt.Errorf("starting the stack: %w", err)
 	}

@@ -510,7 +510,7 @@ func TestScheduleSurvivesRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	logger := slog.New(slog.NewTextHandler(&testLogWriter{t: t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	cfg := stack.Config{DataDir: t.TempDir(), TemporalPort: ports[0], UIPort: -1, APIAddr: fmt.Sprintf("127.0.0.1:%d", ports[1]), Logger: logger}
+	cfg := stack.Config{DataDir: t.TempDir(), TemporalPort: ports[0], UIPort: -1, APIAddr: fmt.Sprintf("127.0.0.1:%d", ports[1]), Logger: logger, WrapAPI: apiCheck.Middleware}
 	start := func() (*stack.Stack, *apiclient.Client) {
 		t.Helper()
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)

@@ -53,6 +53,9 @@ type Config struct {
 	// SecretKey is the base64 AES-256 key sealing connection secrets; "" uses the key file of
 	// DataDir, or a random key when DataDir is "" too.
 	SecretKey string
+	// WrapAPI, when set, wraps the API's handler (the end-to-end tests record every exchange
+	// with it to check it against the OpenAPI document).
+	WrapAPI func(http.Handler) http.Handler
 }
 
 // Stack is a running in-process relmongo.
@@ -145,7 +148,11 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	srv := apiserver.New(s.Store, s.Temporal, s.Key, apiserver.Config{
 		Namespace: s.Dev.Namespace(), TemporalUIURL: s.Dev.UIURL(), AllowTestHooks: cfg.AllowTestHooks, Token: cfg.APIToken, MaxConcurrentJobs: cfg.MaxConcurrentJobs, LegacyStatusCodes: cfg.LegacyStatusCodes, Logger: log,
 	})
-	s.api = &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	handler := srv.Handler()
+	if cfg.WrapAPI != nil {
+		handler = cfg.WrapAPI(handler)
+	}
+	s.api = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	s.APIURL = "http://" + ln.Addr().String()
 	go func() {
 		if err := s.api.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
