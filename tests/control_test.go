@@ -377,6 +377,12 @@ func TestControlEndedJobs(t *testing.T) {
 	}
 }
 
+// syntheticRequest is what POST /jobs records of a request with default options: the status
+// object echoes it (the OpenAPI check requires real values there).
+var syntheticRequest = []byte(`{"options":{"mode":"SNAPSHOT","dropCollections":false,"errorHandling":"FAIL","errorTolerance":0,` +
+	`"sourceTimeZone":"UTC","chunkRows":10000,"chunkBytes":16777216,"parallelism":2,"chunkWindow":4,"maxSourceConnections":8},` +
+	`"verificationRequested":false}`)
+
 // syntheticJob stores a job record with the given status and no workflow, for states a real job
 // passes through too quickly to test, and for list tests; an in-progress one is moved to
 // CANCELLED at cleanup so it never counts as a running job for other tests.
@@ -384,7 +390,7 @@ func syntheticJob(t *testing.T, projectID, status string, submitted time.Time) s
 	t.Helper()
 	id := uuid.NewString()
 	err := e2e.stack.Store.CreateJob(context.Background(), store.Job{ID: id, ProjectID: projectID, Status: status,
-		SubmittedAt: submitted, TargetKey: "synthetic/" + id})
+		SubmittedAt: submitted, TargetKey: "synthetic/" + id, Request: syntheticRequest})
 	if err != nil {
 		t.Fatal(err)
 	}

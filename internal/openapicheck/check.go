@@ -6,11 +6,12 @@ package openapicheck
 import (
 	"bytes"
 	"context"
-	"errors"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -199,21 +200,70 @@ func (c *Checker) check(ex Exchange) (problems []string, op string) {
 	return problems, op
 }
 
-// describe flattens kin-openapi's (multi-)errors into one line per problem.
+// describe flattens kin-openapi's nested errors into one line: each schema problem once, with
+// array indices folded ("/*/options/mode") so a list with the same fault in every element reads
+// as one problem, and the first offending value.
 func describe(err error) string {
-	var me openapi3.MultiError
-	if errors.As(err, &me) {
-		parts := make([]string, 0, len(me))
-		for _, e := range me {
-			parts = append(parts, describe(e))
+	var parts []string
+	seen := map[string]bool{}
+	var walk func(prefix string, err error)
+	walk = func(prefix string, err error) {
+		var me openapi3.MultiError
+		var reqErr *openapi3filter.RequestError
+		var respErr *openapi3filter.ResponseError
+		var se *openapi3.SchemaError
+		switch {
+		case isType[openapi3.MultiError](err, &me):
+			for _, e := range me {
+				walk(prefix, e)
+			}
+			return
+		case isType[*openapi3filter.RequestError](err, &reqErr) && reqErr.Err != nil:
+			what := "body"
+			if reqErr.Parameter != nil {
+				what = reqErr.Parameter.In + " parameter " + reqErr.Parameter.Name
+			}
+			walk(prefix+what+": ", reqErr.Err)
+			return
+		case isType[*openapi3filter.ResponseError](err, &respErr) && respErr.Err != nil:
+			walk(prefix, respErr.Err)
+			return
+		case isType[*openapi3.SchemaError](err, &se):
+			ptr := se.JSONPointer()
+			for i, p := range ptr {
+				if _, convErr := strconv.Atoi(p); convErr == nil {
+					ptr[i] = "*"
+				}
+			}
+			key := prefix + "at /" + strings.Join(ptr, "/") + ": " + se.Reason
+			if !seen[key] {
+				seen[key] = true
+				v, _ := json.Marshal(se.Value)
+				parts = append(parts, key+" (value "+clip(v)+")")
+			}
+			return
 		}
-		return strings.Join(parts, " | ")
+		msg := prefix + strings.Join(strings.Fields(err.Error()), " ")
+		if !seen[msg] {
+			seen[msg] = true
+			parts = append(parts, clip([]byte(msg)))
+		}
 	}
-	return clip([]byte(strings.Join(strings.Fields(err.Error()), " ")))
+	walk("", err)
+	return strings.Join(parts, " | ")
+}
+
+// isType is errors.As restricted to err itself, so the walk goes down one level at a time.
+func isType[T error](err error, target *T) bool {
+	t, ok := err.(T)
+	if ok {
+		*target = t
+	}
+	return ok
 }
 
 func clip(b []byte) string {
-	const n = 600
+	const n = 300
 	if len(b) > n {
 		return string(b[:n]) + "…"
 	}

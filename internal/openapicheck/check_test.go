@@ -23,6 +23,14 @@ paths:
             application/json:
               schema: {type: object, required: [id], additionalProperties: false, properties: {id: {type: string}}}
         "404": {description: no, content: {application/json: {schema: {type: object}}}}
+  /list:
+    get:
+      responses:
+        "200":
+          description: ok
+          content:
+            application/json:
+              schema: {type: array, items: {type: object, required: [id], properties: {id: {type: string}}}}
   /things:
     post:
       requestBody:
@@ -43,11 +51,12 @@ func TestChecker(t *testing.T) {
 		status                   int
 		answer                   string
 		wantOp                   string
-		wantViolation            string // "" = none
+		wantViolation            string // "" = none; else the one violation contains it exactly once
 	}{
 		{"valid", "GET", "/things/a", "", 200, `{"id":"a"}`, "GET /things/{id}", ""},
 		{"missing required field", "GET", "/things/a", "", 200, `{}`, "GET /things/{id}", `property "id" is missing`},
 		{"extra field", "GET", "/things/a", "", 200, `{"id":"a","x":1}`, "GET /things/{id}", `property "x" is unsupported`},
+		{"same fault in every element", "GET", "/list", "", 200, `[{"id":"a"},{},{}]`, "GET /list", `at /*/id: property "id" is missing (value {})`},
 		{"undocumented status", "GET", "/things/a", "", 409, `{}`, "GET /things/{id}", "status is not supported"},
 		{"bug", "GET", "/things/a", "", 500, `{}`, "GET /things/{id}", "a 500 answer is a bug"},
 		{"unknown path answered 404", "GET", "/nothing", "", 404, `{}`, "", ""},
@@ -88,7 +97,7 @@ func TestChecker(t *testing.T) {
 			switch {
 			case tc.wantViolation == "" && len(rep.Violations) > 0:
 				t.Fatalf("violations %q, want none", rep.Violations)
-			case tc.wantViolation != "" && (len(rep.Violations) != 1 || !strings.Contains(rep.Violations[0], tc.wantViolation)):
+			case tc.wantViolation != "" && (len(rep.Violations) != 1 || strings.Count(rep.Violations[0], tc.wantViolation) != 1):
 				t.Fatalf("violations %q, want one containing %q", rep.Violations, tc.wantViolation)
 			}
 			if tc.wantOp != "" && (len(rep.Exercised) != 1 || rep.Exercised[0] != tc.wantOp) {
@@ -97,7 +106,7 @@ func TestChecker(t *testing.T) {
 			if tc.wantOp == "" && tc.wantViolation == "" && rep.Unrouted != 1 {
 				t.Fatalf("unrouted %d, want 1", rep.Unrouted)
 			}
-			if want := 2 - len(rep.Exercised); len(rep.Missing) != want {
+			if want := 3 - len(rep.Exercised); len(rep.Missing) != want {
 				t.Fatalf("missing %q, want %d operations", rep.Missing, want)
 			}
 		})
