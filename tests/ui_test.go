@@ -1,6 +1,7 @@
 package tests
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -10,6 +11,11 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"go.temporal.io/api/workflowservice/v1"
+	"google.golang.org/protobuf/types/known/durationpb"
+
+	"github.com/relmongo/relmongo/internal/searchattr"
 )
 
 // uiExecution is one workflow of the Temporal Web UI server's list answer.
@@ -179,4 +185,40 @@ func TestTemporalUIScheduledRun(t *testing.T) {
 		return len(l) == 1 && strings.HasPrefix(l[0].Execution.WorkflowID, "relmongo-schedule-"+sid)
 	})
 	uiWorkflows(t, fmt.Sprintf(`RelmongoProjectId = "%s" AND RelmongoJobId = "%s"`, projectID, jobID), onlyWorkflow(jobID))
+}
+
+// TestSearchAttributeCheck: the start-up check of `relmongo api`/`worker` against a real Temporal
+// server finds relmongo's attributes in the dev namespace, and in a namespace without them names
+// every one with the exact command that creates it.
+func TestSearchAttributeCheck(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	tc := e2e.stack.Temporal
+	ok, warning, err := searchattr.Check(ctx, tc.OperatorService(), e2e.stack.Dev.Namespace())
+	if err != nil || !ok || warning != "" {
+		t.Fatalf("dev namespace: ok %v, warning %q, error %v; want ok", ok, warning, err)
+	}
+	ns := "nosa-" + randomSuffix()
+	if _, err := tc.WorkflowService().RegisterNamespace(ctx, &workflowservice.RegisterNamespaceRequest{
+		Namespace: ns, WorkflowExecutionRetentionPeriod: durationpb.New(24 * time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	// A new namespace reaches the frontend's cache within seconds.
+	for {
+		ok, warning, err = searchattr.Check(ctx, tc.OperatorService(), ns)
+		if err == nil || ctx.Err() != nil {
+			break
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+	if err != nil || ok {
+		t.Fatalf("namespace %s: ok %v, error %v; want not ok", ns, ok, err)
+	}
+	for _, name := range []string{"RelmongoJobId", "RelmongoProjectId", "RelmongoProjectName", "RelmongoStatus", "RelmongoScheduleId"} {
+		cmd := "temporal operator search-attribute create --namespace " + ns + " --name " + name + " --type Keyword"
+		if !strings.Contains(warning, cmd) {
+			t.Errorf("warning lacks %q: %s", cmd, warning)
+		}
+	}
 }
