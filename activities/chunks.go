@@ -13,6 +13,7 @@ import (
 	"github.com/relmongo/relmongo/internal/assemble"
 	"github.com/relmongo/relmongo/internal/contract"
 	"github.com/relmongo/relmongo/internal/convert"
+	"github.com/relmongo/relmongo/internal/logging"
 	"github.com/relmongo/relmongo/internal/project"
 	mongosink "github.com/relmongo/relmongo/internal/sink/mongo"
 	"github.com/relmongo/relmongo/internal/source"
@@ -127,6 +128,21 @@ type chunkRun struct {
 // CopyChunk reads one key range of the root table in a snapshot transaction, assembles complete
 // documents and writes them idempotently, recording progress after every batch.
 func (a *Activities) CopyChunk(ctx context.Context, in contract.CopyChunkInput) (contract.CopyChunkResult, error) {
+	log := a.Logger.With(logging.KeyJobID, in.JobID, logging.KeyCollection, in.Plan.Name, logging.KeyChunk, in.Chunk.Seq,
+		"attempt", activity.GetInfo(ctx).Attempt)
+	start := time.Now()
+	res, err := a.copyChunk(ctx, in)
+	if err != nil {
+		// Temporal retries it (or the job fails with it); the line tells which chunk and attempt.
+		log.Warn("chunk failed", "error", err, "duration_ms", time.Since(start).Milliseconds())
+		return res, err
+	}
+	log.Debug("chunk copied", "rows_read", res.RowsRead, "docs_written", res.DocsWritten, "record_errors", res.RecordErrors,
+		"bytes", res.Bytes, "duration_ms", time.Since(start).Milliseconds())
+	return res, nil
+}
+
+func (a *Activities) copyChunk(ctx context.Context, in contract.CopyChunkInput) (contract.CopyChunkResult, error) {
 	src, err := a.openSource(ctx, in.Connections, in.Options)
 	if err != nil {
 		return contract.CopyChunkResult{}, err

@@ -54,7 +54,7 @@ func (a *Activities) SetJobStatus(ctx context.Context, in contract.FinishJobInpu
 	}
 	err := a.Store.UpdateJob(ctx, in.JobID, u)
 	if errors.Is(err, store.ErrConflict) {
-		a.Logger.Info("job status not changed: a newer state is recorded", "job", in.JobID, "status", in.Status, "reason", err)
+		a.Logger.Info("job status not changed: a newer state is recorded", "job_id", in.JobID, "status", in.Status, "reason", err)
 		return nil
 	}
 	if err != nil {

@@ -168,7 +168,7 @@ func (s *Server) controlJob(action string) http.HandlerFunc {
 				return
 			}
 		}
-		s.log.Info("job control", "job", id, "action", action, "from", j.Status, "to", d.to)
+		s.log.Info("job control", "job_id", id, "action", action, "from", j.Status, "to", d.to)
 		s.respondJob(w, r, id)
 	}
 }
@@ -203,7 +203,7 @@ func (s *Server) signalJob(w http.ResponseWriter, r *http.Request, id, action, s
 			"its record still says "+j.Status+"; the workflow was probably terminated outside relmongo (see the job's link to the Temporal Web UI)", id)
 		return false
 	}
-	s.log.Error("signalling job", "job", id, "signal", signal, "error", err)
+	s.log.Error("signalling job", "job_id", id, "signal", signal, "error", err)
 	s.writeError(w, http.StatusServiceUnavailable, "the job could not be "+pastTense(action)+": Temporal did not accept the request",
 		"check that Temporal is reachable and retry", id)
 	return false

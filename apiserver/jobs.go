@@ -100,20 +100,25 @@ func (s *Server) createJob(w http.ResponseWriter, r *http.Request) {
 		s.storeError(w, err, "job")
 		return
 	}
-	_, err := s.temporal.ExecuteWorkflow(r.Context(), client.StartWorkflowOptions{
+	startOpts := client.StartWorkflowOptions{
 		ID: jobID, TaskQueue: contract.TaskQueue,
 		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
-	}, contract.MigrationWorkflow, input)
+		Memo:                  contract.JobMemo(proj.Name, job.JDBCConnectionString, job.MongoConnectionString),
+	}
+	if s.cfg.SearchAttributes {
+		startOpts.TypedSearchAttributes = contract.JobSearchAttributes(jobID, *req.ProjectID, proj.Name, "")
+	}
+	_, err := s.temporal.ExecuteWorkflow(r.Context(), startOpts, contract.MigrationWorkflow, input)
 	if err != nil {
 		failed := contract.StatusFailed
 		now := s.now().UTC()
 		fe, _ := json.Marshal(contract.FailureError{ErrorType: contract.ErrTypeInternal, Message: "the job could not be started in Temporal: " + err.Error(), FailureAt: now.Format(time.RFC3339), SetupError: true})
 		_ = s.store.UpdateJob(r.Context(), jobID, store.JobUpdate{Status: &failed, FinishedAt: &now, FailureError: fe})
-		s.log.Error("starting workflow", "job", jobID, "error", err)
+		s.log.Error("starting workflow", "job_id", jobID, "error", err)
 		s.writeError(w, http.StatusServiceUnavailable, "the job could not be started: Temporal is unreachable", err.Error(), jobID)
 		return
 	}
-	s.log.Info("job started", "job", jobID, "project", *req.ProjectID)
+	s.log.Info("job started", "job_id", jobID, "project_id", *req.ProjectID)
 	s.respondJob(w, r, jobID)
 }
 
@@ -133,7 +138,7 @@ func (s *Server) respondJob(w http.ResponseWriter, r *http.Request, id string) {
 			s.writeError(w, http.StatusNotFound, "job "+id+" not found", "", id)
 			return
 		}
-		s.log.Error("reading job", "job", id, "error", err)
+		s.log.Error("reading job", "job_id", id, "error", err)
 		s.writeError(w, http.StatusInternalServerError, "internal error reading job "+id, "", id)
 		return
 	}

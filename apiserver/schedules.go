@@ -345,12 +345,29 @@ func temporalSpec(def scheduleDefinition) (client.ScheduleSpec, enumspb.Schedule
 	return spec, overlapPolicies[def.Overlap], catchup
 }
 
-func scheduleAction(id string, in contract.ScheduledRunInput) *client.ScheduleWorkflowAction {
-	return &client.ScheduleWorkflowAction{
+// scheduleAction is the schedule's action: start ScheduledRunWorkflow with the run's input.
+// Its search attributes name the schedule and project (the job ID is only known once the run
+// starts); ScheduledRun passes them on to the job's workflow. The project name is the one when
+// the schedule was written (a rename shows in the jobs' memo, which ScheduledRun reads afresh).
+func (s *Server) scheduleAction(ctx context.Context, id string, in contract.ScheduledRunInput) *client.ScheduleWorkflowAction {
+	var projectName string
+	if rec, err := s.store.GetProject(ctx, in.Job.ProjectID); err == nil {
+		projectName = rec.Name
+	}
+	a := &client.ScheduleWorkflowAction{
 		// Temporal appends the scheduled time to this ID; the job ID is set by ScheduledRun.
 		ID: "relmongo-schedule-" + id, Workflow: contract.ScheduledRunWorkflow,
 		Args: []any{in}, TaskQueue: contract.TaskQueue,
+		Memo: contract.JobMemo(projectName, in.JDBCConnectionString, in.MongoConnectionString),
 	}
+	if s.cfg.SearchAttributes {
+		sas := []temporal.SearchAttributeUpdate{contract.SAScheduleID.ValueSet(id), contract.SAProjectID.ValueSet(in.Job.ProjectID)}
+		if projectName != "" {
+			sas = append(sas, contract.SAProjectName.ValueSet(projectName))
+		}
+		a.TypedSearchAttributes = temporal.NewSearchAttributes(sas...)
+	}
+	return a
 }
 
 func (s *Server) createSchedule(w http.ResponseWriter, r *http.Request) {
@@ -375,13 +392,13 @@ func (s *Server) createSchedule(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	spec, overlap, catchup := temporalSpec(def)
-	opts := client.ScheduleOptions{ID: id, Spec: spec, Action: scheduleAction(id, in), Overlap: overlap, CatchupWindow: catchup,
+	opts := client.ScheduleOptions{ID: id, Spec: spec, Action: s.scheduleAction(r.Context(), id, in), Overlap: overlap, CatchupWindow: catchup,
 		Paused: req.Paused != nil && *req.Paused}
 	if _, err := s.temporal.ScheduleClient().Create(r.Context(), opts); err != nil {
 		s.temporalError(w, err, "creating schedule "+id)
 		return
 	}
-	s.log.Info("schedule created", "schedule", id, "project", in.Job.ProjectID)
+	s.log.Info("schedule created", "schedule_id", id, "project_id", in.Job.ProjectID)
 	s.respondSchedule(w, r, id, http.StatusOK)
 }
 
@@ -430,7 +447,7 @@ func (s *Server) updateSchedule(w http.ResponseWriter, r *http.Request) {
 	err = h.Update(r.Context(), client.ScheduleUpdateOptions{DoUpdate: func(u client.ScheduleUpdateInput) (*client.ScheduleUpdate, error) {
 		sch := u.Description.Schedule
 		sch.Spec = &spec
-		sch.Action = scheduleAction(id, in)
+		sch.Action = s.scheduleAction(r.Context(), id, in)
 		if sch.Policy == nil {
 			sch.Policy = &client.SchedulePolicies{}
 		}
@@ -570,7 +587,7 @@ func (s *Server) deleteSchedule(w http.ResponseWriter, r *http.Request) {
 		s.temporalError(w, err, "schedule "+id)
 		return
 	}
-	s.log.Info("schedule deleted", "schedule", id)
+	s.log.Info("schedule deleted", "schedule_id", id)
 	writeJSON(w, http.StatusOK, v)
 }
 

@@ -42,6 +42,10 @@ type Config struct {
 	// MongoDB connection string without a database, 470 for a job that conflicts with a running
 	// one, 400 for pause/resume in a state that forbids it.
 	LegacyStatusCodes bool
+	// SearchAttributes sets relmongo's custom search attributes (contract.SearchAttributeNames)
+	// on the workflows it starts. Only when the namespace has them all: starting a workflow with
+	// an unregistered attribute fails, so a server that found them missing runs without.
+	SearchAttributes bool
 	// Logger receives request logs (never secrets).
 	Logger *slog.Logger
 }

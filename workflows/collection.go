@@ -123,7 +123,7 @@ func Collection(ctx workflow.Context, in contract.CollectionInput) (contract.Col
 					if err := f.Get(ctx, nil); err != nil {
 						// The job may have ended (or this collection runs on its own, in tests): the
 						// local check below still enforces the tolerance for this collection.
-						workflow.GetLogger(ctx).Warn("reporting record errors to the job failed", "collection", in.Plan.Name, "error", err)
+						workflow.GetLogger(ctx).Warn("reporting record errors to the job failed", "job_id", in.JobID, "collection", in.Plan.Name, "error", err)
 					}
 				})
 				// This collection's own count is a lower bound of the job's: when it alone exceeds the
@@ -171,6 +171,6 @@ func finishCollection(ctx workflow.Context, jobID, collection, state string) {
 		JobID: jobID, Collection: collection, State: state,
 	}).Get(dctx, nil)
 	if err != nil {
-		workflow.GetLogger(ctx).Warn("recording the collection's end failed", "collection", collection, "error", err)
+		workflow.GetLogger(ctx).Warn("recording the collection's end failed", "job_id", jobID, "collection", collection, "error", err)
 	}
 }

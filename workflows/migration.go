@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
@@ -50,8 +51,12 @@ type childRun struct {
 // kept. The query QueryControlState answers the job status as this workflow sees it. Record
 // errors reported by the collections count against errorTolerance across the whole job.
 func Migration(ctx workflow.Context, in contract.MigrationInput) error {
-	logger := workflow.GetLogger(ctx)
+	// Log keys match internal/logging's (job_id, collection, chunk), so one query finds a job's
+	// lines from the API, the activities and the workflows.
+	logger := log.With(workflow.GetLogger(ctx), "job_id", in.JobID)
 	ctl := &jobControl{phase: contract.StatusNotStarted}
+	attr := newStatusAttr(ctx)
+	publish := func() { attr.set(ctx, ctl.status()) }
 	if err := workflow.SetQueryHandler(ctx, contract.QueryControlState, func() (string, error) {
 		return ctl.status(), nil
 	}); err != nil {
@@ -115,12 +120,15 @@ func Migration(ctx workflow.Context, in contract.MigrationInput) error {
 	})
 	for !prepared {
 		sel.Select(ctx)
+		publish()
 	}
 	if prepErr != nil {
 		ctl.phase = contract.StatusFailed
+		publish()
 		return finish(ctx, in.JobID, failureOf(prepErr, true, "", ""))
 	}
 	ctl.phase = contract.StatusRunning
+	publish()
 	names := make([]string, len(prep.Collections))
 	for i, p := range prep.Collections {
 		names[i] = p.Name
@@ -135,6 +143,7 @@ func Migration(ctx workflow.Context, in contract.MigrationInput) error {
 			setJobStatus(ctx, in.JobID, want)
 			written = want
 		}
+		publish()
 	}
 
 	parallelism := max(in.Options.Parallelism, 1)
@@ -203,17 +212,23 @@ func Migration(ctx workflow.Context, in contract.MigrationInput) error {
 	case firstErr != nil:
 		logger.Error("collection failed", "collection", failedAt, "error", firstErr)
 		ctl.phase = contract.StatusFailed
+		publish()
 		return finish(ctx, in.JobID, failureOf(firstErr, false, failedAt, "COLLECTION"))
 	case ctl.stopping:
 		syncStatus()
 		setJobStatus(ctx, in.JobID, contract.StatusCancelled)
 		ctl.phase = contract.StatusCancelled
+		publish()
 		// Closing as cancelled (not completed) shows the stop in the Temporal Web UI too.
 		return temporal.NewCanceledError("job stopped on request; documents written so far are kept")
 	}
 	ctl.phase = contract.StatusCleaningUp
+	publish()
 	err := finish(ctx, in.JobID, nil)
 	ctl.phase = contract.StatusCompleted
+	if err == nil {
+		publish()
+	}
 	return err
 }
 
@@ -239,7 +254,7 @@ func setJobStatus(ctx workflow.Context, jobID, status string) {
 	dctx, _ := workflow.NewDisconnectedContext(ctx)
 	err := workflow.ExecuteActivity(shortActivity(dctx), contract.SetJobStatusActivity, contract.FinishJobInput{JobID: jobID, Status: status}).Get(dctx, nil)
 	if err != nil {
-		workflow.GetLogger(ctx).Warn("recording the job status failed", "status", status, "error", err)
+		workflow.GetLogger(ctx).Warn("recording the job status failed", "job_id", jobID, "status", status, "error", err)
 	}
 }
 

@@ -39,12 +39,17 @@ func ScheduledRun(ctx workflow.Context, in contract.ScheduledRunInput) error {
 	job.Project = win.Project
 	// Prepare binds these in the filters of the collections' root tables only.
 	job.WindowParams = map[string]string{"windowStart": win.WindowStart, "windowEnd": win.WindowEnd, "scheduledTime": win.WindowEnd}
-	cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
+	var projectName string
+	if win.Project != nil {
+		projectName = win.Project.Name
+	}
+	_, registered := workflow.GetTypedSearchAttributes(ctx).GetKeyword(contract.SAScheduleID)
+	cctx := workflow.WithChildOptions(ctx, childJobOptions(workflow.ChildWorkflowOptions{
 		WorkflowID: jobID, TaskQueue: contract.TaskQueue,
 		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		// A cancelled run (overlap CANCEL_OTHER) stops its job cleanly, which then ends CANCELLED.
 		ParentClosePolicy: enumspb.PARENT_CLOSE_POLICY_REQUEST_CANCEL,
-	})
+	}, in, jobID, projectName, registered))
 	if err := workflow.ExecuteChildWorkflow(cctx, contract.MigrationWorkflow, job).Get(ctx, nil); err != nil {
 		return fmt.Errorf("scheduled job %s: %w", jobID, err)
 	}

@@ -3,6 +3,7 @@ package workflows
 import (
 	"context"
 	"errors"
+	"maps"
 	"testing"
 	"time"
 
@@ -21,13 +22,17 @@ import (
 func TestScheduledRun(t *testing.T) {
 	at := time.Date(2026, 12, 3, 15, 4, 5, 0, time.UTC)
 	cases := []struct {
-		name      string
-		attr      bool
-		createErr error
-		wantJobID string
-		wantChild bool
+		name string
+		attr bool
+		// registered: the schedule's action carries RelmongoScheduleId (the namespace has
+		// relmongo's search attributes), so the job's workflow gets them too.
+		registered bool
+		createErr  error
+		wantJobID  string
+		wantChild  bool
 	}{
 		{name: "scheduled", attr: true, wantJobID: "nightly-20261203T150405Z", wantChild: true},
+		{name: "scheduled, search attributes registered", attr: true, registered: true, wantJobID: "nightly-20261203T150405Z", wantChild: true},
 		{name: "record fails", attr: true, createErr: temporal.NewNonRetryableApplicationError("project deleted", contract.ErrTypeSetup, nil),
 			wantJobID: "nightly-20261203T150405Z"},
 	}
@@ -47,16 +52,29 @@ func TestScheduledRun(t *testing.T) {
 			}, activity.RegisterOptions{Name: contract.CreateScheduledJobActivity})
 			var child contract.MigrationInput
 			var childID string
+			var childAttrs map[string]string
 			env.RegisterWorkflowWithOptions(func(ctx workflow.Context, in contract.MigrationInput) error {
 				child, childID = in, workflow.GetInfo(ctx).WorkflowExecution.ID
+				sa := workflow.GetTypedSearchAttributes(ctx)
+				childAttrs = map[string]string{}
+				for _, k := range []temporal.SearchAttributeKeyKeyword{contract.SAJobID, contract.SAProjectID, contract.SAProjectName, contract.SAStatus, contract.SAScheduleID} {
+					if v, ok := sa.GetKeyword(k); ok {
+						childAttrs[k.GetName()] = v
+					}
+				}
 				return nil
 			}, workflow.RegisterOptions{Name: contract.MigrationWorkflow})
 			if tc.attr {
-				if err := env.SetTypedSearchAttributesOnStart(temporal.NewSearchAttributes(scheduledStartTime.ValueSet(at))); err != nil {
+				sas := []temporal.SearchAttributeUpdate{scheduledStartTime.ValueSet(at)}
+				if tc.registered {
+					sas = append(sas, contract.SAScheduleID.ValueSet("nightly"), contract.SAProjectID.ValueSet("p1"))
+				}
+				if err := env.SetTypedSearchAttributesOnStart(temporal.NewSearchAttributes(sas...)); err != nil {
 					t.Fatal(err)
 				}
 			}
-			env.ExecuteWorkflow(contract.ScheduledRunWorkflow, contract.ScheduledRunInput{ScheduleID: "nightly", Job: contract.MigrationInput{ProjectID: "p1"}})
+			env.ExecuteWorkflow(contract.ScheduledRunWorkflow, contract.ScheduledRunInput{ScheduleID: "nightly", Job: contract.MigrationInput{ProjectID: "p1"},
+				JDBCConnectionString: "jdbc:postgresql://h:5432/db?user=u&password=*****", MongoConnectionString: "mongodb://h:27017/t"})
 			if !env.IsWorkflowCompleted() {
 				t.Fatal("the workflow did not complete")
 			}
@@ -77,6 +95,14 @@ func TestScheduledRun(t *testing.T) {
 			if childID != tc.wantJobID || child.JobID != tc.wantJobID || child.ProjectID != "p1" || child.Project == nil || child.Project.Name != "now" {
 				t.Fatalf("child %s got %+v", childID, child)
 			}
+			wantAttrs := map[string]string{}
+			if tc.registered {
+				wantAttrs = map[string]string{contract.SearchAttrJobID: tc.wantJobID, contract.SearchAttrProjectID: "p1", contract.SearchAttrProjectName: "now",
+					contract.SearchAttrStatus: contract.StatusNotStarted, contract.SearchAttrScheduleID: "nightly"}
+			}
+			if !maps.Equal(childAttrs, wantAttrs) {
+				t.Errorf("child search attributes %v, want %v", childAttrs, wantAttrs)
+			}
 			want := map[string]string{"windowStart": "1970-01-01T00:00:00Z", "windowEnd": "2026-12-03T15:04:05Z", "scheduledTime": "2026-12-03T15:04:05Z"}
 			for k, v := range want {
 				if child.WindowParams[k] != v {
@@ -84,5 +110,25 @@ func TestScheduledRun(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestChildJobOptions: a scheduled job's workflow gets the memo (project name, masked source and
+// target) always, and the search attributes only when the namespace has them.
+func TestChildJobOptions(t *testing.T) {
+	in := contract.ScheduledRunInput{ScheduleID: "nightly", Job: contract.MigrationInput{ProjectID: "p1"},
+		JDBCConnectionString: "jdbc:postgresql://h:5432/db?user=u&password=*****", MongoConnectionString: "mongodb://h:27017/t"}
+	wantMemo := map[string]any{contract.MemoProjectName: "Chinook", contract.MemoSource: in.JDBCConnectionString, contract.MemoTarget: in.MongoConnectionString}
+	for _, registered := range []bool{false, true} {
+		got := childJobOptions(workflow.ChildWorkflowOptions{WorkflowID: "nightly-x"}, in, "nightly-x", "Chinook", registered)
+		if got.WorkflowID != "nightly-x" || !maps.Equal(got.Memo, wantMemo) {
+			t.Errorf("registered %v: options %+v, want the ID kept and memo %v", registered, got, wantMemo)
+		}
+		if n := got.TypedSearchAttributes.Size(); (n == 5) != registered || (n == 0) == registered {
+			t.Errorf("registered %v: %d search attributes", registered, n)
+		}
+		if v, _ := got.TypedSearchAttributes.GetKeyword(contract.SAScheduleID); registered && v != "nightly" {
+			t.Errorf("RelmongoScheduleId %q, want nightly", v)
+		}
 	}
 }

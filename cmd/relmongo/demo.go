@@ -15,6 +15,7 @@ import (
 	"go.mongodb.org/mongo-driver/mongo/options"
 
 	"github.com/relmongo/relmongo/internal/apiclient"
+	"github.com/relmongo/relmongo/internal/logging"
 	"github.com/relmongo/relmongo/internal/project"
 	"github.com/relmongo/relmongo/internal/stack"
 )
@@ -48,7 +49,11 @@ func demoCmd(g *globals) *cobra.Command {
 				sourceSpec = pgURL
 			}
 			cfg := f.config()
-			cfg.Logger = g.logger()
+			log, err := g.logger(logging.FormatText)
+			if err != nil {
+				return err
+			}
+			cfg.Logger = log
 			return runDemo(cmd, cfg, sourceSpec, exit)
 		},
 	}

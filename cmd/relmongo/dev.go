@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/relmongo/relmongo/internal/logging"
 	"github.com/relmongo/relmongo/internal/stack"
 )
 
@@ -58,7 +59,11 @@ func devCmd(g *globals) *cobra.Command {
 				return err
 			}
 			cfg := f.config()
-			cfg.Logger = g.logger()
+			log, err := g.logger(logging.FormatText)
+			if err != nil {
+				return err
+			}
+			cfg.Logger = log
 			s, err := stack.Start(cmd.Context(), cfg)
 			if err != nil {
 				return err

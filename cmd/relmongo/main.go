@@ -12,6 +12,8 @@ import (
 
 	"github.com/spf13/cobra"
 	_ "time/tzdata" // time zones from the embedded tz database, never the host's
+
+	"github.com/relmongo/relmongo/internal/logging"
 )
 
 func main() {
@@ -25,7 +27,8 @@ func main() {
 
 // globals are flags every subcommand shares.
 type globals struct {
-	logLevel string
+	logLevel  string
+	logFormat string
 }
 
 func rootCmd() *cobra.Command {
@@ -36,17 +39,21 @@ func rootCmd() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	root.PersistentFlags().StringVar(&g.logLevel, "log-level", envOr("RELMONGO_LOG_LEVEL", "info"), "log level: debug, info, warn or error (env RELMONGO_LOG_LEVEL)")
+	root.PersistentFlags().StringVar(&g.logFormat, "log-format", envOr("RELMONGO_LOG_FORMAT", ""), "log format: json (one object per line; the default of api and worker) or text (the default of dev and demo) (env RELMONGO_LOG_FORMAT)")
 	root.AddCommand(devCmd(g), apiCmd(g), workerCmd(g), demoCmd(g), schedulesCmd())
 	return root
 }
 
-func (g *globals) logger() *slog.Logger {
-	var lv slog.Level
-	if err := lv.UnmarshalText([]byte(g.logLevel)); err != nil {
-		lv = slog.LevelInfo
+// logger builds the process's logger on stderr; defaultFormat applies when --log-format is not
+// given: json for the production processes (api, worker), whose logs a collector reads, text for
+// dev and demo, which a human reads.
+func (g *globals) logger(defaultFormat string) (*slog.Logger, error) {
+	format := g.logFormat
+	if format == "" {
+		format = defaultFormat
 	}
-	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lv}))
+	return logging.New(os.Stderr, g.logLevel, format)
 }
 
 // envOr returns the environment variable name, or def when it is unset.

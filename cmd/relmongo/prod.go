@@ -4,15 +4,19 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"time"
 
 	"github.com/spf13/cobra"
 	"go.temporal.io/sdk/client"
+	sdklog "go.temporal.io/sdk/log"
 
 	"github.com/relmongo/relmongo/activities"
 	"github.com/relmongo/relmongo/apiserver"
+	"github.com/relmongo/relmongo/internal/logging"
+	"github.com/relmongo/relmongo/internal/searchattr"
 	"github.com/relmongo/relmongo/internal/secret"
 	"github.com/relmongo/relmongo/internal/store"
 	"github.com/relmongo/relmongo/worker"
@@ -43,7 +47,7 @@ func (f *clusterFlags) key() (secret.Key, error) {
 	return secret.LoadOrCreateKeyFile(f.keyFile)
 }
 
-func (f *clusterFlags) open(ctx context.Context, g *globals) (*store.Store, client.Client, secret.Key, error) {
+func (f *clusterFlags) open(ctx context.Context, log *slog.Logger) (*store.Store, client.Client, secret.Key, error) {
 	key, err := f.key()
 	if err != nil {
 		return nil, nil, secret.Key{}, err
@@ -52,12 +56,29 @@ func (f *clusterFlags) open(ctx context.Context, g *globals) (*store.Store, clie
 	if err != nil {
 		return nil, nil, secret.Key{}, err
 	}
-	tc, err := client.DialContext(ctx, client.Options{HostPort: f.temporalAddress, Namespace: f.namespace})
+	tc, err := client.DialContext(ctx, client.Options{HostPort: f.temporalAddress, Namespace: f.namespace, Logger: sdklog.NewStructuredLogger(log)})
 	if err != nil {
 		st.Close()
 		return nil, nil, secret.Key{}, fmt.Errorf("connecting to Temporal at %s: %w", f.temporalAddress, err)
 	}
 	return st, tc, key, nil
+}
+
+// searchAttributesReady reports whether the namespace has relmongo's search attributes. When
+// not, or when it cannot tell, it logs one warning saying how to create them and the process runs
+// without: jobs work the same, they only cannot be filtered in the Temporal Web UI.
+func (f *clusterFlags) searchAttributesReady(ctx context.Context, tc client.Client, log *slog.Logger) bool {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	ok, warning, err := searchattr.Check(ctx, tc.OperatorService(), f.namespace)
+	switch {
+	case err != nil:
+		log.Warn("running without relmongo's search attributes: cannot tell whether the namespace has them (jobs run normally; "+
+			"to filter them in the Temporal Web UI, create them as README.md's Temporal Web UI section says and restart)", "error", err)
+	case !ok:
+		log.Warn(warning)
+	}
+	return ok
 }
 
 // checkListen refuses to listen beyond this machine without an API token: an unauthenticated
@@ -86,14 +107,19 @@ func apiCmd(g *globals) *cobra.Command {
 			if err := checkListen(listen, token); err != nil {
 				return err
 			}
-			st, tc, key, err := f.open(cmd.Context(), g)
+			log, err := g.logger(logging.FormatJSON)
+			if err != nil {
+				return err
+			}
+			st, tc, key, err := f.open(cmd.Context(), log)
 			if err != nil {
 				return err
 			}
 			defer st.Close()
 			defer tc.Close()
 			srv := apiserver.New(st, tc, key, apiserver.Config{Namespace: f.namespace, TemporalUIURL: uiURL, Token: token,
-				MaxConcurrentJobs: maxJobs, LegacyStatusCodes: legacyCodes, Logger: g.logger()})
+				MaxConcurrentJobs: maxJobs, LegacyStatusCodes: legacyCodes, Logger: log,
+				SearchAttributes: f.searchAttributesReady(cmd.Context(), tc, log)})
 			hs := &http.Server{Addr: listen, Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
 			errc := make(chan error, 1)
 			go func() { errc <- hs.ListenAndServe() }()
@@ -124,13 +150,20 @@ func workerCmd(g *globals) *cobra.Command {
 		Use:   "worker",
 		Short: "Run workflows and activities against an existing Temporal cluster (run many to scale out)",
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, tc, key, err := f.open(cmd.Context(), g)
+			log, err := g.logger(logging.FormatJSON)
+			if err != nil {
+				return err
+			}
+			st, tc, key, err := f.open(cmd.Context(), log)
 			if err != nil {
 				return err
 			}
 			defer st.Close()
 			defer tc.Close()
-			acts := activities.New(st, key, g.logger())
+			// Workers only warn: a job upserts RelmongoStatus only if the API started it with the
+			// attributes, so a worker never sets one the namespace lacks.
+			f.searchAttributesReady(cmd.Context(), tc, log)
+			acts := activities.New(st, key, log)
 			defer acts.Close()
 			w := worker.New(tc, acts, worker.Options{MaxConcurrentActivities: maxActivities})
 			if err := w.Start(); err != nil {

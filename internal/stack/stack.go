@@ -23,6 +23,7 @@ import (
 	"github.com/relmongo/relmongo/activities"
 	"github.com/relmongo/relmongo/apiserver"
 	"github.com/relmongo/relmongo/internal/devstack"
+	"github.com/relmongo/relmongo/internal/searchattr"
 	"github.com/relmongo/relmongo/internal/secret"
 	"github.com/relmongo/relmongo/internal/store"
 	"github.com/relmongo/relmongo/worker"
@@ -110,6 +111,8 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	s.Dev, err = devstack.Start(ctx, devstack.Config{
 		DataDir: devDataDir, FrontendPort: cfg.TemporalPort, UIPort: cfg.UIPort,
 		EmbeddedMongo: cfg.EmbeddedMongo, MongoPort: cfg.MongoPort, Logger: log,
+		// Registered before the API starts any job, so every job carries them.
+		SearchAttributes: searchattr.Want(),
 	})
 	if err != nil {
 		ln.Close()
@@ -147,6 +150,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	}
 	srv := apiserver.New(s.Store, s.Temporal, s.Key, apiserver.Config{
 		Namespace: s.Dev.Namespace(), TemporalUIURL: s.Dev.UIURL(), AllowTestHooks: cfg.AllowTestHooks, Token: cfg.APIToken, MaxConcurrentJobs: cfg.MaxConcurrentJobs, LegacyStatusCodes: cfg.LegacyStatusCodes, Logger: log,
+		SearchAttributes: true,
 	})
 	handler := srv.Handler()
 	if cfg.WrapAPI != nil {
