@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -27,7 +28,8 @@ import (
 // and a 120,000-row job run at once through the api process; both must complete with exact
 // counts and content, both workers must have copied chunks, the api process must answer
 // progress and events from the store its workers wrote, and a second job for the same project
-// and target is refused while the first runs.
+// and target is refused while the first runs. Then one worker is killed in the middle of a third
+// job, which the other finishes.
 func TestMultiProcessPostgresStore(t *testing.T) {
 	t.Parallel()
 	const rows = 120_000
@@ -189,6 +191,36 @@ func TestMultiProcessPostgresStore(t *testing.T) {
 		if !strings.Contains(out, "metadata store opened") || !strings.Contains(out, "password=*****") {
 			t.Errorf("%s's output lacks the masked store URL:\n%s", p.name, tail(out, 20))
 		}
+	}
+
+	// A worker killed (SIGKILL) in the middle of a job: the other finishes it, with exact counts
+	// (the retried chunks replace what the dead worker had reported to the store).
+	rerun := jobRequestTo(e2e.stack.Dev.MongoURI(), seriesProjectID, srcURL, seriesTarget,
+		map[string]any{"chunkRows": 2000, "chunkWindow": 4, "dropCollections": true})
+	var third apiclient.Job
+	if err := api.Do(context.Background(), http.MethodPost, "/api/v1/jobs", rerun, &third); err != nil {
+		t.Fatalf("starting the job to interrupt: %v", err)
+	}
+	waitFor(t, 3*time.Minute, "a quarter of the rows read", func() bool {
+		j := getJob(t, api, third.ID)
+		return j.Terminal() || j.Statistics.TotalEventsSeen >= rows/4
+	})
+	if err := workers[1].cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = workers[1].cmd.Wait()
+	if j := getJob(t, api, third.ID); j.Terminal() {
+		t.Fatalf("the job was %s before the worker was killed: the kill proves nothing", j.Status)
+	}
+	final, err := api.WaitJob(ctx, third.ID, 250*time.Millisecond, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if final.Status != "COMPLETED" || final.Statistics.TotalEventsSeen != rows {
+		t.Fatalf("after the kill the job ended %s with %d rows read, want COMPLETED with %d: %+v", final.Status, final.Statistics.TotalEventsSeen, rows, final.FailureError)
+	}
+	if n := checkSeriesCopy(t, srcURL, e2e.mongo, seriesTarget, false); n != rows {
+		t.Errorf("%d series documents after the kill, want %d", n, rows)
 	}
 }
 
