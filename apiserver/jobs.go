@@ -59,24 +59,6 @@ func (s *Server) createJob(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	proj, src, mongoURI, targetKey := pj.proj, pj.src, pj.mongoURI, pj.targetKey
-	if n, err := s.store.CountInProgress(r.Context(), *req.ProjectID, targetKey); err != nil {
-		s.storeError(w, err, "jobs")
-		return
-	} else if n > 0 {
-		s.writeError(w, s.status(http.StatusConflict, legacyJobConflict), "another job of this project is in progress on the same target database",
-			"wait for it to finish or stop it (POST /api/v1/jobs/{jobId}/stop; GET /api/v1/jobs?type=IN_PROGRESS&projectId="+*req.ProjectID+")", "")
-		return
-	}
-	if max := s.cfg.MaxConcurrentJobs; max > 0 {
-		if n, err := s.store.CountInProgress(r.Context(), "", ""); err != nil {
-			s.storeError(w, err, "jobs")
-			return
-		} else if n >= max {
-			s.writeError(w, s.status(http.StatusConflict, legacyJobConflict), fmt.Sprintf("%d job(s) in progress: this server runs at most %d at once (--max-concurrent-jobs)", n, max),
-				"wait for a job to finish or stop one (GET /api/v1/jobs?type=IN_PROGRESS)", "")
-			return
-		}
-	}
 	jobID := uuid.NewString()
 	input := contract.MigrationInput{
 		JobID: jobID, ProjectID: *req.ProjectID, Project: proj,
@@ -96,7 +78,20 @@ func (s *Server) createJob(w http.ResponseWriter, r *http.Request) {
 		TargetKey: targetKey, Request: reqDoc, Project: projDoc,
 		JDBCConnectionString: src.Masked(), MongoConnectionString: connstr.MaskMongoURI(mongoURI),
 	}
-	if err := s.store.CreateJob(r.Context(), job); err != nil {
+	// The 409 rules are checked in the transaction that creates the job, so that two API servers
+	// sharing a store cannot both admit a job for the same project and target.
+	err := s.store.CreateJobAdmitted(r.Context(), job, store.Admission{ExclusiveTarget: true, MaxInProgress: s.cfg.MaxConcurrentJobs})
+	var refused *store.AdmissionError
+	switch {
+	case errors.As(err, &refused) && refused.SameTarget:
+		s.writeError(w, s.status(http.StatusConflict, legacyJobConflict), "another job of this project is in progress on the same target database",
+			"wait for it to finish or stop it (POST /api/v1/jobs/{jobId}/stop; GET /api/v1/jobs?type=IN_PROGRESS&projectId="+*req.ProjectID+")", "")
+		return
+	case errors.As(err, &refused):
+		s.writeError(w, s.status(http.StatusConflict, legacyJobConflict), fmt.Sprintf("%d job(s) in progress: this server runs at most %d at once (--max-concurrent-jobs)", refused.InProgress, refused.Max),
+			"wait for a job to finish or stop one (GET /api/v1/jobs?type=IN_PROGRESS)", "")
+		return
+	case err != nil:
 		s.storeError(w, err, "job")
 		return
 	}
@@ -108,7 +103,7 @@ func (s *Server) createJob(w http.ResponseWriter, r *http.Request) {
 	if s.cfg.SearchAttributes {
 		startOpts.TypedSearchAttributes = contract.JobSearchAttributes(jobID, *req.ProjectID, proj.Name, "")
 	}
-	_, err := s.temporal.ExecuteWorkflow(r.Context(), startOpts, contract.MigrationWorkflow, input)
+	_, err = s.temporal.ExecuteWorkflow(r.Context(), startOpts, contract.MigrationWorkflow, input)
 	if err != nil {
 		failed := contract.StatusFailed
 		now := s.now().UTC()

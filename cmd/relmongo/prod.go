@@ -33,7 +33,7 @@ type clusterFlags struct {
 func (f *clusterFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.temporalAddress, "temporal-address", envOr("TEMPORAL_ADDRESS", "127.0.0.1:7233"), "Temporal frontend host:port (env TEMPORAL_ADDRESS)")
 	cmd.Flags().StringVar(&f.namespace, "namespace", envOr("TEMPORAL_NAMESPACE", "default"), "Temporal namespace (env TEMPORAL_NAMESPACE)")
-	cmd.Flags().StringVar(&f.storePath, "store", envOr("RELMONGO_STORE", "relmongo.db"), "metadata store: path of the SQLite file shared by api and workers (env RELMONGO_STORE)")
+	cmd.Flags().StringVar(&f.storePath, "store", envOr("RELMONGO_STORE", "relmongo.db"), "metadata store shared by api and workers: a postgres://user:password@host:5432/database URL (api and workers on several hosts), or the path of a SQLite file (one host) (env RELMONGO_STORE)")
 	cmd.Flags().StringVar(&f.keyFile, "secret-key-file", envOr("RELMONGO_SECRET_KEY_FILE", ""), "file holding the base64 AES-256 key that seals connection secrets; the env RELMONGO_SECRET_KEY may hold the key itself. api and workers need the same key")
 }
 
@@ -52,10 +52,11 @@ func (f *clusterFlags) open(ctx context.Context, log *slog.Logger) (*store.Store
 	if err != nil {
 		return nil, nil, secret.Key{}, err
 	}
-	st, err := store.OpenSQLite(ctx, f.storePath)
+	st, err := store.Open(ctx, f.storePath)
 	if err != nil {
 		return nil, nil, secret.Key{}, err
 	}
+	log.Info("metadata store opened", "store", store.Describe(f.storePath))
 	tc, err := client.DialContext(ctx, client.Options{HostPort: f.temporalAddress, Namespace: f.namespace, Logger: sdklog.NewStructuredLogger(log)})
 	if err != nil {
 		st.Close()

@@ -7,9 +7,11 @@ import (
 	"testing"
 )
 
-func TestConnections(t *testing.T) {
+func TestConnections(t *testing.T) { forEachBackend(t, testConnections) }
+
+func testConnections(t *testing.T, b backend) {
 	ctx := context.Background()
-	s, _ := openTest(t)
+	s := b.open(t)
 	first := Connection{ID: "c1", Kind: "JDBC", MaskedURL: "jdbc:postgresql://u:*****@h/db", Sealed: []byte{0, 1, 2, 255}, CreatedAt: at(0)}
 	steps := []struct {
 		name    string

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"database/sql"
 	"errors"
 	"strconv"
 	"strings"
@@ -26,6 +27,17 @@ type dialect struct {
 	isForeignKeyViolation func(err error) bool
 	// limitOffset renders the paging clause; limit <= 0 means no limit.
 	limitOffset func(limit, offset int) string
+	// readTx are the options of read transactions: read-only, and on one
+	// snapshot for all their statements.
+	readTx *sql.TxOptions
+	// lockSQL takes a transaction-scoped lock on (class, key), two int32
+	// arguments; empty when the backend already serializes every write
+	// transaction (SQLite), so there is nothing to lock.
+	lockSQL string
+	// isRetryable reports an error after which the whole write transaction
+	// may simply run again (serialization failure, deadlock); nil when the
+	// backend has none.
+	isRetryable func(err error) bool
 }
 
 // sqliteDialect is the embedded default backend.
@@ -37,6 +49,12 @@ var sqliteDialect = dialect{
 		return sqliteCode(err, sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY)
 	},
 	isForeignKeyViolation: func(err error) bool { return sqliteCode(err, sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY) },
+	// SQLite transactions are SERIALIZABLE; a read transaction is a snapshot.
+	readTx: &sql.TxOptions{ReadOnly: true},
+	// The busy timeout covers lock waits, except where SQLite does not call
+	// its busy handler: processes opening a new file at once race to switch
+	// it to WAL and the losers get SQLITE_BUSY at once.
+	isRetryable: func(err error) bool { return sqliteCode(err, sqlite3.SQLITE_BUSY) },
 	limitOffset: func(limit, offset int) string {
 		// SQLite needs a LIMIT before an OFFSET; -1 means "no limit".
 		switch {

@@ -9,10 +9,13 @@
 // share the file. Reads use a separate pool of query-only connections, which
 // WAL lets run alongside the writer.
 //
-// The SQL is kept portable (plain types, "?" placeholders rewritten per
-// dialect, INSERT ... ON CONFLICT upserts, timestamps as unix milliseconds in
-// BIGINT columns, JSON as TEXT) so that a PostgreSQL backend only needs its own
-// dialect value and migration list.
+// The SQL is portable (plain types, "?" placeholders rewritten per dialect,
+// INSERT ... ON CONFLICT upserts, timestamps as unix milliseconds in BIGINT
+// columns, JSON as TEXT), so the PostgreSQL backend (OpenPostgres; Open picks
+// the backend from the spec) only brings its dialect: placeholders, migrations,
+// error codes and advisory locks. PostgreSQL lets api and worker processes on
+// several hosts share one store; postgres.go explains how each
+// read-modify-write transaction stays correct when they write at once.
 //
 // Every error that callers must react to wraps ErrNotFound, ErrConflict or
 // ErrInvalid; test with errors.Is.

@@ -8,9 +8,11 @@ import (
 	"testing"
 )
 
-func TestEvents(t *testing.T) {
+func TestEvents(t *testing.T) { forEachBackend(t, testEvents) }
+
+func testEvents(t *testing.T, b backend) {
 	ctx := context.Background()
-	s, _ := openTest(t)
+	s := b.open(t)
 	mustCreateJob(t, s, Job{ID: "j1"})
 	mustCreateJob(t, s, Job{ID: "j2"})
 
@@ -91,9 +93,11 @@ func TestEvents(t *testing.T) {
 	}
 }
 
-func TestEventRoundTrip(t *testing.T) {
+func TestEventRoundTrip(t *testing.T) { forEachBackend(t, testEventRoundTrip) }
+
+func testEventRoundTrip(t *testing.T, b backend) {
 	ctx := context.Background()
-	s, _ := openTest(t)
+	s := b.open(t)
 	mustCreateJob(t, s, Job{ID: "j1"})
 	in := Event{
 		EventType: "ERROR", Stage: "SNAPSHOTTING", Message: "value out of range", Details: "numeric 1e400",
@@ -117,9 +121,11 @@ func TestEventRoundTrip(t *testing.T) {
 	}
 }
 
-func TestAppendEventsErrors(t *testing.T) {
+func TestAppendEventsErrors(t *testing.T) { forEachBackend(t, testAppendEventsErrors) }
+
+func testAppendEventsErrors(t *testing.T, b backend) {
 	ctx := context.Background()
-	s, _ := openTest(t)
+	s := b.open(t)
 	mustCreateJob(t, s, Job{ID: "j1"})
 	tests := []struct {
 		name  string

@@ -76,6 +76,52 @@ var jobSortColumns = map[string]string{
 // CreateJob stores a new job record. It returns ErrConflict when the id is
 // taken (job ids are also workflow ids, so a duplicate is a duplicate start).
 func (s *Store) CreateJob(ctx context.Context, j Job) error {
+	return s.createJob(ctx, j, nil)
+}
+
+// Admission holds the rules that CreateJobAdmitted checks atomically with the
+// insert.
+type Admission struct {
+	// ExclusiveTarget refuses the job while another job of the same project
+	// is in progress on the same target (same ProjectID and TargetKey).
+	ExclusiveTarget bool
+	// MaxInProgress, when positive, refuses the job while that many jobs (of
+	// any project) are in progress.
+	MaxInProgress int
+}
+
+// AdmissionError says why CreateJobAdmitted refused a job; it wraps
+// ErrConflict.
+type AdmissionError struct {
+	// SameTarget is true when another job of the project is in progress on the
+	// same target; false when the MaxInProgress limit was reached.
+	SameTarget bool
+	// InProgress is the number of in-progress jobs that the refused rule counted.
+	InProgress int
+	// Max is the limit that was reached (MaxInProgress), when SameTarget is false.
+	Max int
+}
+
+func (e *AdmissionError) Error() string {
+	if e.SameTarget {
+		return fmt.Sprintf("another job of this project is in progress on the same target (%d): wait for it to finish or stop it", e.InProgress)
+	}
+	return fmt.Sprintf("%d job(s) in progress, at most %d allowed at once: wait for one to finish or stop one", e.InProgress, e.Max)
+}
+
+// Unwrap makes errors.Is(err, ErrConflict) hold.
+func (e *AdmissionError) Unwrap() error { return ErrConflict }
+
+// CreateJobAdmitted stores a new job record if the rules of a allow it, and
+// otherwise returns an *AdmissionError. The check and the insert are one
+// decision even across processes sharing a PostgreSQL store: two API servers
+// receiving the same request at once start one job, not two. It returns
+// ErrConflict too when the id is taken.
+func (s *Store) CreateJobAdmitted(ctx context.Context, j Job, a Admission) error {
+	return s.createJob(ctx, j, &a)
+}
+
+func (s *Store) createJob(ctx context.Context, j Job, a *Admission) error {
 	if j.ID == "" {
 		return fmt.Errorf("creating job: job id is empty: %w", ErrInvalid)
 	}
@@ -87,6 +133,18 @@ func (s *Store) CreateJob(ctx context.Context, j Job) error {
 	}
 	j.SubmittedAt = nowIfZero(j.SubmittedAt)
 	err := s.write(ctx, func(tx *sql.Tx) error {
+		// Every job is created under the admission lock (a job enters the in-progress set
+		// only when created: no status change leads back into it), so the counts below, and
+		// DeleteProject's, cannot miss a job that another process is creating
+		// (PostgreSQL; SQLite serializes writers anyway).
+		if err := s.lock(ctx, tx, lockAdmission, ""); err != nil {
+			return err
+		}
+		if a != nil {
+			if err := s.admit(ctx, tx, j, *a); err != nil {
+				return err
+			}
+		}
 		_, err := tx.ExecContext(ctx, s.d.rebind(`INSERT INTO jobs (`+jobColumns+`)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
 			j.ID, j.ProjectID, j.ScheduleID, toMillis(j.SubmittedAt), optMillis(j.StartedAt), optMillis(j.FinishedAt),
@@ -95,11 +153,38 @@ func (s *Store) CreateJob(ctx context.Context, j Job) error {
 			j.EstimatedRows, j.VerificationStatus)
 		return err
 	})
+	var ae *AdmissionError
+	if errors.As(err, &ae) {
+		return fmt.Errorf("creating job %q: %w", j.ID, err)
+	}
 	if s.d.isUniqueViolation(err) {
 		return fmt.Errorf("creating job %q: id already used: %w", j.ID, ErrConflict)
 	}
 	if err != nil {
 		return fmt.Errorf("creating job %q: %w", j.ID, err)
+	}
+	return nil
+}
+
+// admit checks a's rules for j inside the creating transaction.
+func (s *Store) admit(ctx context.Context, tx *sql.Tx, j Job, a Admission) error {
+	if a.ExclusiveTarget {
+		n, err := s.countInProgress(ctx, tx, j.ProjectID, j.TargetKey)
+		if err != nil {
+			return fmt.Errorf("counting jobs in progress: %w", err)
+		}
+		if n > 0 {
+			return &AdmissionError{SameTarget: true, InProgress: n}
+		}
+	}
+	if a.MaxInProgress > 0 {
+		n, err := s.countInProgress(ctx, tx, "", "")
+		if err != nil {
+			return fmt.Errorf("counting jobs in progress: %w", err)
+		}
+		if n >= a.MaxInProgress {
+			return &AdmissionError{InProgress: n, Max: a.MaxInProgress}
+		}
 	}
 	return nil
 }

@@ -7,9 +7,11 @@ import (
 	"testing"
 )
 
-func TestJobRoundTrip(t *testing.T) {
+func TestJobRoundTrip(t *testing.T) { forEachBackend(t, testJobRoundTrip) }
+
+func testJobRoundTrip(t *testing.T, b backend) {
 	ctx := context.Background()
-	s, _ := openTest(t)
+	s := b.open(t)
 	started := at(1)
 	want := Job{
 		ID: "j1", ProjectID: "p1", ScheduleID: "nightly", SubmittedAt: at(0), StartedAt: &started,
@@ -52,9 +54,11 @@ func TestJobRoundTrip(t *testing.T) {
 	}
 }
 
-func TestCreateJobDefaults(t *testing.T) {
+func TestCreateJobDefaults(t *testing.T) { forEachBackend(t, testCreateJobDefaults) }
+
+func testCreateJobDefaults(t *testing.T, b backend) {
 	ctx := context.Background()
-	s, _ := openTest(t)
+	s := b.open(t)
 	mustCreateJob(t, s, Job{ID: "j1"})
 	got, err := s.GetJob(ctx, "j1")
 	if err != nil {
@@ -66,9 +70,11 @@ func TestCreateJobDefaults(t *testing.T) {
 	}
 }
 
-func TestUpdateJob(t *testing.T) {
+func TestUpdateJob(t *testing.T) { forEachBackend(t, testUpdateJob) }
+
+func testUpdateJob(t *testing.T, b backend) {
 	ctx := context.Background()
-	s, _ := openTest(t)
+	s := b.open(t)
 	mustCreateJob(t, s, Job{ID: "j1", SubmittedAt: at(0), TotalTableCount: 2, VerificationStatus: ""})
 
 	tests := []struct {
@@ -152,9 +158,11 @@ func TestUpdateJob(t *testing.T) {
 	}
 }
 
-func TestListJobsAndCountInProgress(t *testing.T) {
+func TestListJobsAndCountInProgress(t *testing.T) { forEachBackend(t, testListJobsAndCountInProgress) }
+
+func testListJobsAndCountInProgress(t *testing.T, b backend) {
 	ctx := context.Background()
-	s, _ := openTest(t)
+	s := b.open(t)
 	jobs := []Job{
 		{ID: "a", ProjectID: "p1", SubmittedAt: at(1), Status: "COMPLETED", TargetKey: "h/db1"},
 		{ID: "b", ProjectID: "p1", SubmittedAt: at(2), Status: "RUNNING", TargetKey: "h/db1"},

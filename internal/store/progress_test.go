@@ -9,9 +9,11 @@ import (
 	"testing"
 )
 
-func TestPutChunkRetryReplaces(t *testing.T) {
+func TestPutChunkRetryReplaces(t *testing.T) { forEachBackend(t, testPutChunkRetryReplaces) }
+
+func testPutChunkRetryReplaces(t *testing.T, b backend) {
 	ctx := context.Background()
-	s, _ := openTest(t)
+	s := b.open(t)
 	mustCreateJob(t, s, Job{ID: "j1"})
 	steps := []struct {
 		name string
@@ -48,9 +50,11 @@ func TestPutChunkRetryReplaces(t *testing.T) {
 	}
 }
 
-func TestCollectionStats(t *testing.T) {
+func TestCollectionStats(t *testing.T) { forEachBackend(t, testCollectionStats) }
+
+func testCollectionStats(t *testing.T, b backend) {
 	ctx := context.Background()
-	s, _ := openTest(t)
+	s := b.open(t)
 	mustCreateJob(t, s, Job{ID: "j1"})
 	mustCreateJob(t, s, Job{ID: "other"})
 
@@ -102,9 +106,11 @@ func TestCollectionStats(t *testing.T) {
 	}
 }
 
-func TestProgressErrors(t *testing.T) {
+func TestProgressErrors(t *testing.T) { forEachBackend(t, testProgressErrors) }
+
+func testProgressErrors(t *testing.T, b backend) {
 	ctx := context.Background()
-	s, _ := openTest(t)
+	s := b.open(t)
 	mustCreateJob(t, s, Job{ID: "j1"})
 	tests := []struct {
 		name string
@@ -144,9 +150,11 @@ func TestProgressErrors(t *testing.T) {
 // TestConcurrentPutChunk runs what parallel CopyChunk activities do: many
 // goroutines upserting chunks (each retried) and reading totals at once.
 // Nothing may fail with SQLITE_BUSY and the totals must be exact.
-func TestConcurrentPutChunk(t *testing.T) {
+func TestConcurrentPutChunk(t *testing.T) { forEachBackend(t, testConcurrentPutChunk) }
+
+func testConcurrentPutChunk(t *testing.T, b backend) {
 	ctx := context.Background()
-	s, _ := openTest(t)
+	s := b.open(t)
 	mustCreateJob(t, s, Job{ID: "j1"})
 	const (
 		workers         = 8

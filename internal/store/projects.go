@@ -163,6 +163,10 @@ func (s *Store) UpdateProject(ctx context.Context, p Project) error {
 // Finished jobs keep their frozen copy of the project.
 func (s *Store) DeleteProject(ctx context.Context, id string) error {
 	return s.write(ctx, func(tx *sql.Tx) error {
+		// Jobs are created under this lock (see createJob), so none can slip in after the count.
+		if err := s.lock(ctx, tx, lockAdmission, ""); err != nil {
+			return fmt.Errorf("deleting project %q: %w", id, err)
+		}
 		n, err := s.countInProgress(ctx, tx, id, "")
 		if err != nil {
 			return fmt.Errorf("deleting project %q: %w", id, err)

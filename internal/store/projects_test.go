@@ -7,9 +7,11 @@ import (
 	"testing"
 )
 
-func TestProjectsCRUD(t *testing.T) {
+func TestProjectsCRUD(t *testing.T) { forEachBackend(t, testProjectsCRUD) }
+
+func testProjectsCRUD(t *testing.T, b backend) {
 	ctx := context.Background()
-	s, _ := openTest(t)
+	s := b.open(t)
 	base := Project{ID: "p1", Name: "chinook", SourceType: "POSTGRESQL", Document: []byte(`{"version":1}`), LastModified: at(0)}
 	if err := s.CreateProject(ctx, base); err != nil {
 		t.Fatalf("CreateProject: %v", err)
@@ -74,8 +76,12 @@ func TestProjectsCRUD(t *testing.T) {
 }
 
 func TestDeleteProjectRefusedWhileJobInProgress(t *testing.T) {
+	forEachBackend(t, testDeleteProjectRefusedWhileJobInProgress)
+}
+
+func testDeleteProjectRefusedWhileJobInProgress(t *testing.T, b backend) {
 	ctx := context.Background()
-	s, _ := openTest(t)
+	s := b.open(t)
 	if err := s.CreateProject(ctx, Project{ID: "p1", Name: "a", Document: []byte(`{}`)}); err != nil {
 		t.Fatal(err)
 	}
@@ -98,9 +104,11 @@ func TestDeleteProjectRefusedWhileJobInProgress(t *testing.T) {
 	}
 }
 
-func TestListProjects(t *testing.T) {
+func TestListProjects(t *testing.T) { forEachBackend(t, testListProjects) }
+
+func testListProjects(t *testing.T, b backend) {
 	ctx := context.Background()
-	s, _ := openTest(t)
+	s := b.open(t)
 	for _, p := range []Project{
 		{ID: "a", Name: "beta", LastModified: at(2)},
 		{ID: "b", Name: "alpha", LastModified: at(3)},

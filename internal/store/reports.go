@@ -80,6 +80,12 @@ func (s *Store) SaveChunkReport(ctx context.Context, r ChunkReport, summarize Su
 	scope := chunkScope(r.Collection, r.Seq)
 	saved := false
 	err = s.write(ctx, func(tx *sql.Tx) error {
+		// The generation check, the replacement of an older attempt and the summary totals all
+		// read before they write: another process saving a chunk of the same job must wait
+		// (PostgreSQL; SQLite serializes writers anyway), and then sees what it committed.
+		if err := s.lock(ctx, tx, lockJobReports, r.JobID); err != nil {
+			return err
+		}
 		var gen sql.NullInt64
 		err := tx.QueryRowContext(ctx, s.d.rebind(`SELECT generation FROM job_chunk_reports WHERE job_id = ? AND collection = ? AND seq = ?`),
 			r.JobID, r.Collection, r.Seq).Scan(&gen)
@@ -168,6 +174,11 @@ func (s *Store) AppendEventsOnce(ctx context.Context, jobID string, evs []KeyedE
 		return err
 	}
 	err = s.write(ctx, func(tx *sql.Tx) error {
+		// Check-then-insert: the job's reports lock makes a concurrent process with the same
+		// key wait and then find this one's event (see SaveChunkReport).
+		if err := s.lock(ctx, tx, lockJobReports, jobID); err != nil {
+			return err
+		}
 		for i, e := range evs {
 			var one int
 			err := tx.QueryRowContext(ctx, s.d.rebind(`SELECT 1 FROM job_events WHERE job_id = ? AND summary_key = ? LIMIT 1`), jobID, e.Key).Scan(&one)

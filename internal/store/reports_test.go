@@ -30,7 +30,9 @@ func messages(t *testing.T, s *Store, jobID string) []string {
 	return out
 }
 
-func TestSaveChunkReport(t *testing.T) {
+func TestSaveChunkReport(t *testing.T) { forEachBackend(t, testSaveChunkReport) }
+
+func testSaveChunkReport(t *testing.T, b backend) {
 	ctx := context.Background()
 	rec := func(msg string) Event {
 		return Event{EventType: "ERROR", Message: msg, LocationName: "public.t", Count: 1}
@@ -112,7 +114,7 @@ func TestSaveChunkReport(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			s, _ := openTest(t)
+			s := b.open(t)
 			mustCreateJob(t, s, Job{ID: "j1", Status: "RUNNING"})
 			for i, st := range tc.steps {
 				saved, err := s.SaveChunkReport(ctx, ChunkReport{JobID: "j1", Collection: st.collection, Seq: st.seq, Generation: st.gen,
@@ -132,8 +134,12 @@ func TestSaveChunkReport(t *testing.T) {
 }
 
 func TestSummaryEventKeepsItsPlaceWhenUnchanged(t *testing.T) {
+	forEachBackend(t, testSummaryEventKeepsItsPlaceWhenUnchanged)
+}
+
+func testSummaryEventKeepsItsPlaceWhenUnchanged(t *testing.T, b backend) {
 	ctx := context.Background()
-	s, _ := openTest(t)
+	s := b.open(t)
 	mustCreateJob(t, s, Job{ID: "j1", Status: "RUNNING"})
 	save := func(seq, n int64) {
 		t.Helper()
@@ -165,9 +171,11 @@ func TestSummaryEventKeepsItsPlaceWhenUnchanged(t *testing.T) {
 
 // TestConcurrentChunkReports saves the tallies of many chunks at once: the one summary must hold
 // the exact total (the total is computed in the same transaction as the write).
-func TestConcurrentChunkReports(t *testing.T) {
+func TestConcurrentChunkReports(t *testing.T) { forEachBackend(t, testConcurrentChunkReports) }
+
+func testConcurrentChunkReports(t *testing.T, b backend) {
 	ctx := context.Background()
-	s, _ := openTest(t)
+	s := b.open(t)
 	mustCreateJob(t, s, Job{ID: "j1", Status: "RUNNING"})
 	var wg sync.WaitGroup
 	for seq := int64(0); seq < 16; seq++ {
@@ -189,9 +197,11 @@ func TestConcurrentChunkReports(t *testing.T) {
 	}
 }
 
-func TestSaveChunkReportErrors(t *testing.T) {
+func TestSaveChunkReportErrors(t *testing.T) { forEachBackend(t, testSaveChunkReportErrors) }
+
+func testSaveChunkReportErrors(t *testing.T, b backend) {
 	ctx := context.Background()
-	s, _ := openTest(t)
+	s := b.open(t)
 	mustCreateJob(t, s, Job{ID: "j1", Status: "RUNNING"})
 	tests := []struct {
 		name string
@@ -218,9 +228,11 @@ func TestSaveChunkReportErrors(t *testing.T) {
 	}
 }
 
-func TestAppendEventsOnce(t *testing.T) {
+func TestAppendEventsOnce(t *testing.T) { forEachBackend(t, testAppendEventsOnce) }
+
+func testAppendEventsOnce(t *testing.T, b backend) {
 	ctx := context.Background()
-	s, _ := openTest(t)
+	s := b.open(t)
 	mustCreateJob(t, s, Job{ID: "j1", Status: "RUNNING"})
 	evs := []KeyedEvent{
 		{Key: "fallback:public.t.a", Event: Event{EventType: "WARNING", Message: "a", FieldName: "a"}},

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"hash/fnv"
+	"math/rand/v2"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -156,14 +158,8 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // migrate applies the dialect's missing migrations, each in its own
 // transaction together with its schema_version row, so a crash leaves the
-// file at a known version and a rerun is a no-op.
+// store at a known version and a rerun is a no-op.
 func (s *Store) migrate(ctx context.Context) error {
-	if _, err := s.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (
-		version    INTEGER PRIMARY KEY,
-		applied_at BIGINT NOT NULL
-	)`); err != nil {
-		return fmt.Errorf("creating schema_version table: %w", err)
-	}
 	for {
 		applied, err := s.migrateOne(ctx)
 		if err != nil {
@@ -175,11 +171,22 @@ func (s *Store) migrate(ctx context.Context) error {
 	}
 }
 
-// migrateOne applies the next missing migration, if any. The version is read
-// inside the write transaction so two processes opening the same file at once
-// cannot apply the same migration twice.
+// migrateOne applies the next missing migration, if any. Several processes
+// may start at once on one store: the transaction first takes the migration
+// lock (PostgreSQL; SQLite's IMMEDIATE transaction already excludes other
+// writers), and only then creates schema_version and reads the version, so
+// no two processes apply the same migration or race to create the table.
 func (s *Store) migrateOne(ctx context.Context) (applied bool, err error) {
 	err = s.write(ctx, func(tx *sql.Tx) error {
+		if err := s.lock(ctx, tx, lockMigrate, ""); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (
+			version    INTEGER PRIMARY KEY,
+			applied_at BIGINT NOT NULL
+		)`); err != nil {
+			return fmt.Errorf("creating schema_version table: %w", err)
+		}
 		var cur int
 		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_version`).Scan(&cur); err != nil {
 			return fmt.Errorf("reading schema version: %w", err)
@@ -215,9 +222,33 @@ func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
 	return v, nil
 }
 
-// write runs fn in a write transaction on the single writer connection. fn
-// must not call other Store methods (the writer would wait for itself).
+// maxWriteAttempts bounds how often write runs a transaction that the
+// backend aborted as retryable (a deadlock on PostgreSQL).
+const maxWriteAttempts = 5
+
+// write runs fn in a write transaction: on SQLite on the single writer
+// connection, on PostgreSQL at READ COMMITTED (see postgres.go for how each
+// read-modify-write stays correct across processes). A transaction that the
+// backend aborts as retryable runs again from the start, so fn must set its
+// results only from what it read in the attempt that commits. fn must not
+// call other Store methods (on SQLite the writer would wait for itself).
 func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	for attempt := 1; ; attempt++ {
+		err := s.writeOnce(ctx, fn)
+		if err == nil || s.d.isRetryable == nil || !s.d.isRetryable(err) || attempt == maxWriteAttempts {
+			return err
+		}
+		// Jittered so that two transactions that deadlocked do not meet again.
+		pause := time.Duration(attempt)*20*time.Millisecond + time.Duration(rand.Int64N(int64(20*time.Millisecond)))
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(pause):
+		}
+	}
+}
+
+func (s *Store) writeOnce(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("beginning write transaction: %w", err)
@@ -234,12 +265,26 @@ func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 
 // read runs fn in a read-only transaction, so its queries see one snapshot.
 func (s *Store) read(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	tx, err := s.r.BeginTx(ctx, s.d.readTx)
 	if err != nil {
 		return fmt.Errorf("beginning read transaction: %w", err)
 	}
 	defer func() { _ = tx.Rollback() }()
 	return fn(tx)
+}
+
+// lock takes the transaction-scoped lock (class, name) where the backend
+// needs one (PostgreSQL); it is released when tx ends. See postgres.go.
+func (s *Store) lock(ctx context.Context, tx *sql.Tx, class int32, name string) error {
+	if s.d.lockSQL == "" {
+		return nil
+	}
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(name)) // a hash never fails to write
+	if _, err := tx.ExecContext(ctx, s.d.rebind(s.d.lockSQL), class, int32(h.Sum32())); err != nil {
+		return fmt.Errorf("taking lock %#x on %q: %w", class, name, err)
+	}
+	return nil
 }
 
 // jobExists reports ErrNotFound when the job is missing; used by the methods

@@ -10,29 +10,36 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 func TestReopenKeepsDataAndMigrationsAreIdempotent(t *testing.T) {
+	forEachBackend(t, testReopenKeepsDataAndMigrationsAreIdempotent)
+}
+
+func testReopenKeepsDataAndMigrationsAreIdempotent(t *testing.T, b backend) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "meta.db")
+	spec := b.fresh(t)
 	for round := 0; round < 3; round++ {
-		s, err := OpenSQLite(ctx, path)
+		s, err := Open(ctx, spec)
 		if err != nil {
-			t.Fatalf("round %d: OpenSQLite: %v", round, err)
+			t.Fatalf("round %d: Open: %v", round, err)
 		}
 		v, err := s.SchemaVersion(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if v != len(sqliteMigrations) {
-			t.Fatalf("round %d: schema version %d, want %d", round, v, len(sqliteMigrations))
+		if v != len(s.d.migrations) || v != len(sqliteMigrations) {
+			t.Fatalf("round %d: schema version %d, want %d on both backends", round, v, len(s.d.migrations))
 		}
 		var rows int
 		if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_version`).Scan(&rows); err != nil {
 			t.Fatal(err)
 		}
-		if rows != len(sqliteMigrations) {
-			t.Fatalf("round %d: %d schema_version rows, want %d (a migration ran twice)", round, rows, len(sqliteMigrations))
+		if rows != len(s.d.migrations) {
+			t.Fatalf("round %d: %d schema_version rows, want %d (a migration ran twice)", round, rows, len(s.d.migrations))
 		}
 		// Each round adds one project and finds all earlier ones.
 		id := fmt.Sprintf("p%d", round)
@@ -46,12 +53,14 @@ func TestReopenKeepsDataAndMigrationsAreIdempotent(t *testing.T) {
 		if len(ps) != round+1 {
 			t.Fatalf("round %d: %d projects after reopen, want %d", round, len(ps), round+1)
 		}
-		var mode string
-		if err := s.r.QueryRowContext(ctx, `PRAGMA journal_mode`).Scan(&mode); err != nil {
-			t.Fatal(err)
-		}
-		if mode != "wal" {
-			t.Fatalf("journal_mode = %q, want wal", mode)
+		if b.name == "sqlite" {
+			var mode string
+			if err := s.r.QueryRowContext(ctx, `PRAGMA journal_mode`).Scan(&mode); err != nil {
+				t.Fatal(err)
+			}
+			if mode != "wal" {
+				t.Fatalf("journal_mode = %q, want wal", mode)
+			}
 		}
 		if err := s.Close(); err != nil {
 			t.Fatal(err)
@@ -59,15 +68,64 @@ func TestReopenKeepsDataAndMigrationsAreIdempotent(t *testing.T) {
 	}
 }
 
-func TestOpenRefusesNewerSchema(t *testing.T) {
+// TestSchemasAgree checks that the backends' migration histories have the same shape, so one
+// schema version means the same tables on both.
+func TestSchemasAgree(t *testing.T) {
+	if len(pgMigrations) != len(sqliteMigrations) {
+		t.Fatalf("%d PostgreSQL migrations, %d SQLite ones", len(pgMigrations), len(sqliteMigrations))
+	}
+	for i := range pgMigrations {
+		if len(pgMigrations[i]) != len(sqliteMigrations[i]) {
+			t.Errorf("migration %d: %d PostgreSQL statements, %d SQLite ones", i+1, len(pgMigrations[i]), len(sqliteMigrations[i]))
+		}
+	}
+}
+
+// TestConcurrentMigration opens one new store from several handles at once, as several processes
+// starting together: every open succeeds and each migration is applied once.
+func TestConcurrentMigration(t *testing.T) { forEachBackend(t, testConcurrentMigration) }
+
+func testConcurrentMigration(t *testing.T, b backend) {
 	ctx := context.Background()
-	s, path := openTest(t)
+	spec := b.fresh(t)
+	const n = 6
+	stores := make([]*Store, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range stores {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			stores[i], errs[i] = Open(ctx, spec)
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("open %d: %v", i, err)
+		}
+		defer stores[i].Close()
+	}
+	var rows int
+	if err := stores[0].r.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_version`).Scan(&rows); err != nil {
+		t.Fatal(err)
+	}
+	if rows != len(sqliteMigrations) {
+		t.Fatalf("%d schema_version rows, want %d", rows, len(sqliteMigrations))
+	}
+}
+
+func TestOpenRefusesNewerSchema(t *testing.T) { forEachBackend(t, testOpenRefusesNewerSchema) }
+
+func testOpenRefusesNewerSchema(t *testing.T, b backend) {
+	ctx := context.Background()
+	s, spec := b.openSpec(t)
 	if _, err := s.w.ExecContext(ctx, `INSERT INTO schema_version (version, applied_at) VALUES (999, 0)`); err != nil {
 		t.Fatal(err)
 	}
-	_, err := OpenSQLite(ctx, path)
+	_, err := Open(ctx, spec)
 	if err == nil || !strings.Contains(err.Error(), "newer") {
-		t.Fatalf("OpenSQLite on a newer schema: got %v, want a 'newer' error", err)
+		t.Fatalf("Open on a newer schema: got %v, want a 'newer' error", err)
 	}
 }
 
@@ -108,17 +166,15 @@ func TestOpenBadPaths(t *testing.T) {
 	}
 }
 
-// TestTwoStoresOneFile covers the API server and a worker sharing one file
-// (two processes in production, two Store values here): the busy timeout and
-// IMMEDIATE transactions must keep either from failing with SQLITE_BUSY.
-func TestTwoStoresOneFile(t *testing.T) {
+// TestTwoStoresOneStore covers the API server and a worker sharing one store (two processes in
+// production, two Store values here): on SQLite the busy timeout and IMMEDIATE transactions must
+// keep either from failing with SQLITE_BUSY; on PostgreSQL neither may see a lost update.
+func TestTwoStoresOneStore(t *testing.T) { forEachBackend(t, testTwoStoresOneStore) }
+
+func testTwoStoresOneStore(t *testing.T, bk backend) {
 	ctx := context.Background()
-	a, path := openTest(t)
-	b, err := OpenSQLite(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
+	a, spec := bk.openSpec(t)
+	b := openAt(t, spec)
 	mustCreateJob(t, a, Job{ID: "j1"})
 	var wg sync.WaitGroup
 	errs := make(chan error, 4)
@@ -142,7 +198,7 @@ func TestTwoStoresOneFile(t *testing.T) {
 	wg.Wait()
 	close(errs)
 	for err := range errs {
-		t.Errorf("shared file: %v", err)
+		t.Errorf("shared store: %v", err)
 	}
 	tot, err := b.JobTotals(ctx, "j1")
 	if err != nil {
@@ -153,8 +209,10 @@ func TestTwoStoresOneFile(t *testing.T) {
 	}
 }
 
-func TestPingAndCancelledContext(t *testing.T) {
-	s, _ := openTest(t)
+func TestPingAndCancelledContext(t *testing.T) { forEachBackend(t, testPingAndCancelledContext) }
+
+func testPingAndCancelledContext(t *testing.T, b backend) {
+	s := b.open(t)
 	if err := s.Ping(context.Background()); err != nil {
 		t.Fatalf("Ping: %v", err)
 	}
@@ -170,8 +228,10 @@ func TestPingAndCancelledContext(t *testing.T) {
 	mustCreateJob(t, s, Job{ID: "y"})
 }
 
-func TestReadersAreQueryOnly(t *testing.T) {
-	s, _ := openTest(t)
+func TestReadersAreQueryOnly(t *testing.T) { forEachBackend(t, testReadersAreQueryOnly) }
+
+func testReadersAreQueryOnly(t *testing.T, b backend) {
+	s := b.open(t)
 	if _, err := s.r.ExecContext(context.Background(), `DELETE FROM jobs`); err == nil {
 		t.Fatal("a write through the read pool succeeded")
 	}
@@ -188,20 +248,106 @@ func TestDialectHelpers(t *testing.T) {
 		}
 	}
 	limitTests := []struct {
+		d             dialect
 		limit, offset int
 		want          string
 	}{
-		{0, 0, ""},
-		{5, 0, " LIMIT 5"},
-		{5, 10, " LIMIT 5 OFFSET 10"},
-		{0, 10, " LIMIT -1 OFFSET 10"},
+		{sqliteDialect, 0, 0, ""},
+		{sqliteDialect, 5, 0, " LIMIT 5"},
+		{sqliteDialect, 5, 10, " LIMIT 5 OFFSET 10"},
+		{sqliteDialect, 0, 10, " LIMIT -1 OFFSET 10"},
+		{pgDialect, 0, 0, ""},
+		{pgDialect, 5, 0, " LIMIT 5"},
+		{pgDialect, 5, 10, " LIMIT 5 OFFSET 10"},
+		{pgDialect, 0, 10, " OFFSET 10"},
 	}
 	for _, tc := range limitTests {
-		if got := sqliteDialect.limitOffset(tc.limit, tc.offset); got != tc.want {
-			t.Errorf("limitOffset(%d, %d) = %q, want %q", tc.limit, tc.offset, got, tc.want)
+		if got := tc.d.limitOffset(tc.limit, tc.offset); got != tc.want {
+			t.Errorf("%s limitOffset(%d, %d) = %q, want %q", tc.d.name, tc.limit, tc.offset, got, tc.want)
 		}
 	}
-	if sqliteDialect.isUniqueViolation(sql.ErrNoRows) || sqliteDialect.isForeignKeyViolation(nil) {
-		t.Error("non-SQLite errors classified as constraint violations")
+	for _, d := range []dialect{sqliteDialect, pgDialect} {
+		if d.isUniqueViolation(sql.ErrNoRows) || d.isForeignKeyViolation(nil) {
+			t.Errorf("%s: foreign errors classified as constraint violations", d.name)
+		}
+	}
+	pgTests := []struct {
+		code                      string
+		unique, foreign, retrying bool
+	}{
+		{"23505", true, false, false},
+		{"23503", false, true, false},
+		{"40001", false, false, true},
+		{"40P01", false, false, true},
+		{"23502", false, false, false},
+	}
+	for _, tc := range pgTests {
+		err := fmt.Errorf("wrapped: %w", &pgconn.PgError{Code: tc.code})
+		if got := pgDialect.isUniqueViolation(err); got != tc.unique {
+			t.Errorf("isUniqueViolation(%s) = %v", tc.code, got)
+		}
+		if got := pgDialect.isForeignKeyViolation(err); got != tc.foreign {
+			t.Errorf("isForeignKeyViolation(%s) = %v", tc.code, got)
+		}
+		if got := pgDialect.isRetryable(err); got != tc.retrying {
+			t.Errorf("isRetryable(%s) = %v", tc.code, got)
+		}
+	}
+}
+
+func TestIsPostgresURLAndDescribe(t *testing.T) {
+	tests := []struct {
+		spec     string
+		postgres bool
+		describe string
+	}{
+		{"relmongo.db", false, "relmongo.db"},
+		{"/var/lib/relmongo/meta.db", false, "/var/lib/relmongo/meta.db"},
+		{"postgres://u:Zq9secret@db.example:5432/meta", true, "jdbc:postgresql://db.example:5432/meta?user=u&password=*****"},
+		{"PostgreSQL://u@db/meta?sslmode=require", true, "jdbc:postgresql://db:5432/meta?user=u&sslmode=require"},
+		{"postgres://u:Zq9secret@[bad", true, "(an invalid PostgreSQL URL)"},
+	}
+	for _, tc := range tests {
+		if got := IsPostgresURL(tc.spec); got != tc.postgres {
+			t.Errorf("IsPostgresURL(%q) = %v, want %v", tc.spec, got, tc.postgres)
+		}
+		if got := Describe(tc.spec); got != tc.describe {
+			t.Errorf("Describe(%q) = %q, want %q", tc.spec, got, tc.describe)
+		}
+	}
+}
+
+// TestOpenPostgresErrors: a bad URL or an unreachable server is an error that says what is wrong
+// and never shows the password.
+func TestOpenPostgresErrors(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	const pw = "Zq9secretPW"
+	tests := []struct {
+		name, url string
+		invalid   bool
+		wantMsg   string
+	}{
+		{"bad host", "postgres://u:" + pw + "@[bad/meta", true, "metadata store URL"},
+		{"forbidden passfile", "postgres://u:" + pw + "@127.0.0.1/meta?passfile=/etc/x", true, "metadata store URL"},
+		{"closed port", "postgres://u:" + pw + "@127.0.0.1:1/meta?connect_timeout=5", false, "jdbc:postgresql://127.0.0.1:1/meta?user=u&password=*****"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := Open(ctx, tc.url)
+			if err == nil {
+				_ = s.Close()
+				t.Fatalf("Open(%s) succeeded, want an error", tc.name)
+			}
+			if tc.invalid != errors.Is(err, ErrInvalid) {
+				t.Errorf("errors.Is(ErrInvalid) = %v, want %v: %v", !tc.invalid, tc.invalid, err)
+			}
+			if !strings.Contains(err.Error(), tc.wantMsg) {
+				t.Errorf("got %v, want a message containing %q", err, tc.wantMsg)
+			}
+			if strings.Contains(err.Error(), pw) {
+				t.Errorf("the error shows the password: %v", err)
+			}
+		})
 	}
 }
