@@ -13,6 +13,7 @@ import (
 	"github.com/relmongo/relmongo/internal/assemble"
 	"github.com/relmongo/relmongo/internal/contract"
 	"github.com/relmongo/relmongo/internal/convert"
+	"github.com/relmongo/relmongo/internal/metrics"
 	"github.com/relmongo/relmongo/internal/project"
 	mongosink "github.com/relmongo/relmongo/internal/sink/mongo"
 	"github.com/relmongo/relmongo/internal/source"
@@ -127,6 +128,7 @@ type chunkRun struct {
 // CopyChunk reads one key range of the root table in a snapshot transaction, assembles complete
 // documents and writes them idempotently, recording progress after every batch.
 func (a *Activities) CopyChunk(ctx context.Context, in contract.CopyChunkInput) (contract.CopyChunkResult, error) {
+	start := time.Now()
 	src, err := a.openSource(ctx, in.Connections, in.Options)
 	if err != nil {
 		return contract.CopyChunkResult{}, err
@@ -171,6 +173,7 @@ func (a *Activities) CopyChunk(ctx context.Context, in contract.CopyChunkInput) 
 			return contract.CopyChunkResult{}, classify(fmt.Errorf("replacing %s with its staging collection: %w", in.Plan.Name, err))
 		}
 	}
+	a.countChunk(ctx, run, time.Since(start))
 	return contract.CopyChunkResult{RowsRead: run.progress.RowsRead, DocsWritten: run.progress.DocsWritten,
 		RecordErrors: run.progress.RecordErrors, Bytes: run.progress.Bytes}, nil
 }
@@ -322,4 +325,24 @@ func (r *chunkRun) save(ctx context.Context) error {
 		return fmt.Errorf("recording progress: %w", err)
 	}
 	return nil
+}
+
+// countChunk adds a completed chunk to the metrics, once per chunk: only the first attempt to
+// complete it counts (store.MarkChunkCounted), so retries never inflate the counters and a
+// finished job's chunks add up to its statistics. Metrics are best effort: a store error is
+// logged, never a reason to redo a chunk whose data is written.
+func (a *Activities) countChunk(ctx context.Context, r *chunkRun, d time.Duration) {
+	if a.Metrics == nil {
+		return
+	}
+	first, err := a.Store.MarkChunkCounted(ctx, r.in.JobID, r.in.Plan.Name, r.in.Chunk.Seq)
+	if err != nil {
+		a.Logger.Warn("chunk not counted in the metrics", "job", r.in.JobID, "collection", r.in.Plan.Name, "chunk", r.in.Chunk.Seq, "error", err)
+		return
+	}
+	if !first {
+		return
+	}
+	a.Metrics.ChunkCompleted(metrics.Chunk{RowsRead: r.progress.RowsRead, DocsWritten: r.progress.DocsWritten,
+		RecordErrors: r.progress.RecordErrors, BytesWritten: r.progress.Bytes, ErrorHandling: r.in.Options.ErrorHandling, Duration: d})
 }

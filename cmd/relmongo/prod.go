@@ -13,6 +13,8 @@ import (
 
 	"github.com/relmongo/relmongo/activities"
 	"github.com/relmongo/relmongo/apiserver"
+	"github.com/relmongo/relmongo/internal/metrics"
+	"github.com/relmongo/relmongo/internal/metrics/sdkmetrics"
 	"github.com/relmongo/relmongo/internal/secret"
 	"github.com/relmongo/relmongo/internal/store"
 	"github.com/relmongo/relmongo/worker"
@@ -43,8 +45,13 @@ func (f *clusterFlags) key() (secret.Key, error) {
 	return secret.LoadOrCreateKeyFile(f.keyFile)
 }
 
-func (f *clusterFlags) open(ctx context.Context, g *globals) (*store.Store, client.Client, secret.Key, error) {
+// open opens the store and connects to Temporal, whose SDK metrics go into m.
+func (f *clusterFlags) open(ctx context.Context, g *globals, m *metrics.Metrics) (*store.Store, client.Client, secret.Key, error) {
 	key, err := f.key()
+	if err != nil {
+		return nil, nil, secret.Key{}, err
+	}
+	sdkMetrics, err := sdkmetrics.Register(m.Registry)
 	if err != nil {
 		return nil, nil, secret.Key{}, err
 	}
@@ -52,7 +59,7 @@ func (f *clusterFlags) open(ctx context.Context, g *globals) (*store.Store, clie
 	if err != nil {
 		return nil, nil, secret.Key{}, err
 	}
-	tc, err := client.DialContext(ctx, client.Options{HostPort: f.temporalAddress, Namespace: f.namespace})
+	tc, err := client.DialContext(ctx, client.Options{HostPort: f.temporalAddress, Namespace: f.namespace, MetricsHandler: sdkMetrics})
 	if err != nil {
 		st.Close()
 		return nil, nil, secret.Key{}, fmt.Errorf("connecting to Temporal at %s: %w", f.temporalAddress, err)
@@ -86,14 +93,15 @@ func apiCmd(g *globals) *cobra.Command {
 			if err := checkListen(listen, token); err != nil {
 				return err
 			}
-			st, tc, key, err := f.open(cmd.Context(), g)
+			m := metrics.New()
+			st, tc, key, err := f.open(cmd.Context(), g, m)
 			if err != nil {
 				return err
 			}
 			defer st.Close()
 			defer tc.Close()
 			srv := apiserver.New(st, tc, key, apiserver.Config{Namespace: f.namespace, TemporalUIURL: uiURL, Token: token,
-				MaxConcurrentJobs: maxJobs, LegacyStatusCodes: legacyCodes, Logger: g.logger()})
+				MaxConcurrentJobs: maxJobs, LegacyStatusCodes: legacyCodes, Logger: g.logger(), Metrics: m})
 			hs := &http.Server{Addr: listen, Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
 			errc := make(chan error, 1)
 			go func() { errc <- hs.ListenAndServe() }()
@@ -120,17 +128,33 @@ func apiCmd(g *globals) *cobra.Command {
 func workerCmd(g *globals) *cobra.Command {
 	f := &clusterFlags{}
 	var maxActivities int
+	var metricsAddr, metricsToken string
 	cmd := &cobra.Command{
 		Use:   "worker",
 		Short: "Run workflows and activities against an existing Temporal cluster (run many to scale out)",
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, tc, key, err := f.open(cmd.Context(), g)
+			if metricsAddr != "" {
+				if err := checkListen(metricsAddr, metricsToken); err != nil {
+					return fmt.Errorf("--metrics-addr: %w", err)
+				}
+			}
+			m := metrics.New()
+			st, tc, key, err := f.open(cmd.Context(), g, m)
 			if err != nil {
 				return err
 			}
 			defer st.Close()
 			defer tc.Close()
+			if metricsAddr != "" {
+				stop, err := serveMetrics(metricsAddr, m.ServeToken(metricsToken))
+				if err != nil {
+					return err
+				}
+				defer stop()
+				fmt.Fprintf(cmd.OutOrStdout(), "relmongo worker metrics on http://%s/metrics\n", metricsAddr)
+			}
 			acts := activities.New(st, key, g.logger())
+			acts.Metrics = m
 			defer acts.Close()
 			w := worker.New(tc, acts, worker.Options{MaxConcurrentActivities: maxActivities})
 			if err := w.Start(); err != nil {
@@ -146,5 +170,25 @@ func workerCmd(g *globals) *cobra.Command {
 	}
 	f.register(cmd)
 	cmd.Flags().IntVar(&maxActivities, "max-concurrent-activities", 0, "activities this process runs at once (0 = SDK default)")
+	cmd.Flags().StringVar(&metricsAddr, "metrics-addr", envOr("RELMONGO_METRICS_ADDR", ""), "serve this worker's Prometheus metrics on http://<addr>/metrics, e.g. 127.0.0.1:9478 (\"\" = off; env RELMONGO_METRICS_ADDR); beyond 127.0.0.1 it needs --metrics-token")
+	cmd.Flags().StringVar(&metricsToken, "metrics-token", envOr("RELMONGO_METRICS_TOKEN", ""), "require Authorization: Bearer <token> on the worker's /metrics (env RELMONGO_METRICS_TOKEN)")
 	return cmd
+}
+
+// serveMetrics serves h on addr at /metrics until stop is called. The port is claimed before it
+// returns, so a taken port fails the command at once.
+func serveMetrics(addr string, h http.Handler) (stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listening on %s for metrics: %w (pick another --metrics-addr)", addr, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", h)
+	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = hs.Serve(ln) }()
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = hs.Shutdown(ctx)
+	}, nil
 }

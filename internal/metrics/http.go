@@ -1,7 +1,9 @@
 package metrics
 
 import (
+	"crypto/subtle"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -77,4 +79,23 @@ func (s *statusRecorder) code() int {
 		return http.StatusOK // nothing written: net/http answers 200
 	}
 	return s.status
+}
+
+// ServeToken returns the metrics page for a listener of its own (`relmongo worker
+// --metrics-addr`): with a token, only requests with "Authorization: Bearer <token>" get it.
+func (m *Metrics) ServeToken(token string) http.Handler {
+	page := m.Handler()
+	if token == "" {
+		return page
+	}
+	want := []byte(token)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		scheme, got, _ := strings.Cut(strings.TrimSpace(r.Header.Get("Authorization")), " ")
+		if !strings.EqualFold(scheme, "Bearer") || subtle.ConstantTimeCompare([]byte(strings.TrimSpace(got)), want) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="relmongo"`)
+			http.Error(w, "missing or wrong metrics token: send the header Authorization: Bearer <token>", http.StatusUnauthorized)
+			return
+		}
+		page.ServeHTTP(w, r)
+	})
 }

@@ -10,6 +10,7 @@
 package sdkmetrics
 
 import (
+	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -198,4 +199,13 @@ func sanitize(s string) string {
 		}
 	}
 	return string(b)
+}
+
+// Register adds a new collector to reg and returns its handler, for client.Options.MetricsHandler.
+func Register(reg prometheus.Registerer) (client.MetricsHandler, error) {
+	c := New()
+	if err := reg.Register(c); err != nil {
+		return nil, fmt.Errorf("registering the Temporal SDK metrics: %w", err)
+	}
+	return c.Handler(), nil
 }
