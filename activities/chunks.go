@@ -335,7 +335,10 @@ func (a *Activities) countChunk(ctx context.Context, r *chunkRun, d time.Duratio
 	if a.Metrics == nil {
 		return
 	}
-	first, err := a.Store.MarkChunkCounted(ctx, r.in.JobID, r.in.Plan.Name, r.in.Chunk.Seq)
+	// The chunk is done: a cancellation arriving now (a stopping worker) must not lose its count.
+	mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	first, err := a.Store.MarkChunkCounted(mctx, r.in.JobID, r.in.Plan.Name, r.in.Chunk.Seq)
 	if err != nil {
 		a.Logger.Warn("chunk not counted in the metrics", "job", r.in.JobID, "collection", r.in.Plan.Name, "chunk", r.in.Chunk.Seq, "error", err)
 		return

@@ -133,10 +133,8 @@ func workerCmd(g *globals) *cobra.Command {
 		Use:   "worker",
 		Short: "Run workflows and activities against an existing Temporal cluster (run many to scale out)",
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if metricsAddr != "" {
-				if err := checkListen(metricsAddr, metricsToken); err != nil {
-					return fmt.Errorf("--metrics-addr: %w", err)
-				}
+			if err := checkMetricsListen(metricsAddr, metricsToken); err != nil {
+				return err
 			}
 			m := metrics.New()
 			st, tc, key, err := f.open(cmd.Context(), g, m)
@@ -173,6 +171,21 @@ func workerCmd(g *globals) *cobra.Command {
 	cmd.Flags().StringVar(&metricsAddr, "metrics-addr", envOr("RELMONGO_METRICS_ADDR", ""), "serve this worker's Prometheus metrics on http://<addr>/metrics, e.g. 127.0.0.1:9478 (\"\" = off; env RELMONGO_METRICS_ADDR); beyond 127.0.0.1 it needs --metrics-token")
 	cmd.Flags().StringVar(&metricsToken, "metrics-token", envOr("RELMONGO_METRICS_TOKEN", ""), "require Authorization: Bearer <token> on the worker's /metrics (env RELMONGO_METRICS_TOKEN)")
 	return cmd
+}
+
+// checkMetricsListen applies the API's rule to the worker's metrics listener: beyond this machine
+// only with a token. "" (metrics off) is fine.
+func checkMetricsListen(addr, token string) error {
+	if addr == "" {
+		return nil
+	}
+	if _, _, err := net.SplitHostPort(addr); err != nil {
+		return fmt.Errorf("invalid --metrics-addr %q: %w (use host:port, e.g. 127.0.0.1:9478)", addr, err)
+	}
+	if checkListen(addr, token) != nil {
+		return fmt.Errorf("refusing to serve worker metrics on %s without a token: set RELMONGO_METRICS_TOKEN (or --metrics-token), or listen on 127.0.0.1", addr)
+	}
+	return nil
 }
 
 // serveMetrics serves h on addr at /metrics until stop is called. The port is claimed before it
