@@ -2,6 +2,7 @@ package tests
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -10,6 +11,7 @@ import (
 	"go.mongodb.org/mongo-driver/bson"
 
 	"github.com/relmongo/relmongo/internal/apiclient"
+	"github.com/relmongo/relmongo/internal/freeport"
 	"github.com/relmongo/relmongo/internal/metrics/metricstest"
 	"github.com/relmongo/relmongo/internal/stack"
 )
@@ -152,5 +154,60 @@ func TestMetrics(t *testing.T) {
 	}
 	if sum("temporal_request_total{", "") < 1 || len(m.WithPrefix("go_goroutines")) != 1 {
 		t.Error("temporal_request_total or the Go runtime metrics are missing")
+	}
+}
+
+// TestWorkerMetricsAddr: a separate `relmongo worker --metrics-addr` serves its own registry with
+// the copy counters of the chunks it ran, while the API process's page has the jobs gauge and
+// no copies of its own.
+func TestWorkerMetricsAddr(t *testing.T) {
+	t.Parallel()
+	s := startBareStack(t)
+	bin := buildRelmongo(t, t.TempDir())
+	ports, err := freeport.Get(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := fmt.Sprintf("127.0.0.1:%d", ports[0])
+	startWorker(t, bin, s, "worker-metrics", "--metrics-addr", addr)
+	db, srcURL := readingsDB(t, 0)
+	var created apiclient.Job
+	if err := s.api.Do(context.Background(), http.MethodPost, "/api/v1/jobs",
+		jobRequestTo(s.Dev.MongoURI(), importProjectTo(t, s.api, readingsProject()), srcURL, db, map[string]any{"chunkRows": 8}), &created); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	job, err := s.api.WaitJob(ctx, created.ID, 200*time.Millisecond, nil)
+	if err != nil || job.Status != "COMPLETED" {
+		t.Fatalf("job %+v, %v", job, err)
+	}
+	scrape := func(url string) metricstest.Samples {
+		t.Helper()
+		resp, err := http.Get(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET %s: %d", url, resp.StatusCode)
+		}
+		m, err := metricstest.Parse(resp.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	w := scrape("http://" + addr + "/metrics")
+	if w[`relmongo_rows_read_total{}`] != 20 || w[`relmongo_documents_written_total{}`] != 20 || len(w.WithPrefix("relmongo_jobs{")) != 0 {
+		t.Errorf("worker: rows %v documents %v jobs %v; want 20, 20 and no jobs gauge",
+			w[`relmongo_rows_read_total{}`], w[`relmongo_documents_written_total{}`], w.WithPrefix("relmongo_jobs{"))
+	}
+	if len(w.WithPrefix("temporal_workflow_completed_total{")) == 0 {
+		t.Error("the worker exposes no temporal_workflow_completed_total")
+	}
+	api := scrape(s.APIURL + "/metrics")
+	if api[`relmongo_rows_read_total{}`] != 0 || api[`relmongo_jobs{status="COMPLETED"}`] != 1 {
+		t.Errorf("API: rows %v, COMPLETED jobs %v; want 0 and 1", api[`relmongo_rows_read_total{}`], api[`relmongo_jobs{status="COMPLETED"}`])
 	}
 }
