@@ -12,6 +12,7 @@ import (
 
 	"github.com/relmongo/relmongo/internal/connstr"
 	"github.com/relmongo/relmongo/internal/contract"
+	"github.com/relmongo/relmongo/internal/metrics"
 	"github.com/relmongo/relmongo/internal/secret"
 	mongosink "github.com/relmongo/relmongo/internal/sink/mongo"
 	"github.com/relmongo/relmongo/internal/source"
@@ -24,6 +25,8 @@ type Activities struct {
 	Store  *store.Store
 	Key    secret.Key
 	Logger *slog.Logger
+	// Metrics receives the counts of completed chunks; nil counts nothing.
+	Metrics *metrics.Metrics
 
 	mu      sync.Mutex
 	sources map[string]*cachedSource

@@ -14,6 +14,7 @@ import (
 	"github.com/relmongo/relmongo/internal/contract"
 	"github.com/relmongo/relmongo/internal/convert"
 	"github.com/relmongo/relmongo/internal/logging"
+	"github.com/relmongo/relmongo/internal/metrics"
 	"github.com/relmongo/relmongo/internal/project"
 	mongosink "github.com/relmongo/relmongo/internal/sink/mongo"
 	"github.com/relmongo/relmongo/internal/source"
@@ -143,6 +144,7 @@ func (a *Activities) CopyChunk(ctx context.Context, in contract.CopyChunkInput) 
 }
 
 func (a *Activities) copyChunk(ctx context.Context, in contract.CopyChunkInput) (contract.CopyChunkResult, error) {
+	start := time.Now()
 	src, err := a.openSource(ctx, in.Connections, in.Options)
 	if err != nil {
 		return contract.CopyChunkResult{}, err
@@ -187,6 +189,7 @@ func (a *Activities) copyChunk(ctx context.Context, in contract.CopyChunkInput) 
 			return contract.CopyChunkResult{}, classify(fmt.Errorf("replacing %s with its staging collection: %w", in.Plan.Name, err))
 		}
 	}
+	a.countChunk(ctx, run, time.Since(start))
 	return contract.CopyChunkResult{RowsRead: run.progress.RowsRead, DocsWritten: run.progress.DocsWritten,
 		RecordErrors: run.progress.RecordErrors, Bytes: run.progress.Bytes}, nil
 }
@@ -338,4 +341,27 @@ func (r *chunkRun) save(ctx context.Context) error {
 		return fmt.Errorf("recording progress: %w", err)
 	}
 	return nil
+}
+
+// countChunk adds a completed chunk to the metrics, once per chunk: only the first attempt to
+// complete it counts (store.MarkChunkCounted), so retries never inflate the counters and a
+// finished job's chunks add up to its statistics. Metrics are best effort: a store error is
+// logged, never a reason to redo a chunk whose data is written.
+func (a *Activities) countChunk(ctx context.Context, r *chunkRun, d time.Duration) {
+	if a.Metrics == nil {
+		return
+	}
+	// The chunk is done: a cancellation arriving now (a stopping worker) must not lose its count.
+	mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	first, err := a.Store.MarkChunkCounted(mctx, r.in.JobID, r.in.Plan.Name, r.in.Chunk.Seq)
+	if err != nil {
+		a.Logger.Warn("chunk not counted in the metrics", "job", r.in.JobID, "collection", r.in.Plan.Name, "chunk", r.in.Chunk.Seq, "error", err)
+		return
+	}
+	if !first {
+		return
+	}
+	a.Metrics.ChunkCompleted(metrics.Chunk{RowsRead: r.progress.RowsRead, DocsWritten: r.progress.DocsWritten,
+		RecordErrors: r.progress.RecordErrors, BytesWritten: r.progress.Bytes, ErrorHandling: r.in.Options.ErrorHandling, Duration: d})
 }

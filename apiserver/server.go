@@ -18,6 +18,7 @@ import (
 	"github.com/gorilla/mux"
 	"go.temporal.io/sdk/client"
 
+	"github.com/relmongo/relmongo/internal/metrics"
 	"github.com/relmongo/relmongo/internal/secret"
 	"github.com/relmongo/relmongo/internal/store"
 )
@@ -48,6 +49,10 @@ type Config struct {
 	SearchAttributes bool
 	// Logger receives request logs (never secrets).
 	Logger *slog.Logger
+	// Metrics is the process's registry, served on GET /metrics (behind the token like every
+	// endpoint but /healthz); nil creates one for this server. The server adds the API latency
+	// and the jobs-by-status gauge to it.
+	Metrics *metrics.Metrics
 }
 
 // Server holds the handlers' dependencies.
@@ -58,6 +63,7 @@ type Server struct {
 	cfg      Config
 	log      *slog.Logger
 	now      func() time.Time
+	metrics  *metrics.Metrics
 }
 
 // New creates the API server.
@@ -71,7 +77,16 @@ func New(st *store.Store, tc client.Client, key secret.Key, cfg Config) *Server 
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	return &Server{store: st, temporal: tc, key: key, cfg: cfg, log: cfg.Logger, now: time.Now}
+	if cfg.Metrics == nil {
+		cfg.Metrics = metrics.New()
+	}
+	if st != nil {
+		// Only the API exposes the jobs gauge: every process that did would count the same jobs.
+		if err := cfg.Metrics.WatchJobs(st.CountJobsByStatus); err != nil {
+			cfg.Logger.Warn("the relmongo_jobs gauge is already registered in this registry; keeping the first one", "error", err)
+		}
+	}
+	return &Server{store: st, temporal: tc, key: key, cfg: cfg, log: cfg.Logger, now: time.Now, metrics: cfg.Metrics}
 }
 
 // Handler returns the router with every route of API.md that this build implements, behind the
@@ -82,7 +97,8 @@ func (s *Server) Handler() http.Handler {
 	if s.cfg.Token != "" {
 		h = s.requireToken(r)
 	}
-	return s.recoverer(h)
+	// Outermost, so that refused (401) and failed (500) requests are observed too.
+	return s.metrics.Instrument(s.recoverer(h), routeTemplate(r))
 }
 
 // router builds the routes (the OpenAPI route test walks them).
@@ -90,6 +106,7 @@ func (s *Server) router() *mux.Router {
 	r := mux.NewRouter()
 	r.HandleFunc("/healthz", s.healthz).Methods(http.MethodGet)
 	r.HandleFunc("/readyz", s.readyz).Methods(http.MethodGet)
+	r.Handle("/metrics", s.metrics.Handler()).Methods(http.MethodGet)
 	api := r.PathPrefix("/api/v1").Subrouter()
 	api.HandleFunc("/project", s.listProjects).Methods(http.MethodGet)
 	api.HandleFunc("/project/import", s.importProject).Methods(http.MethodPost)
@@ -125,6 +142,23 @@ func (s *Server) router() *mux.Router {
 	api.NotFoundHandler = notFound
 	api.MethodNotAllowedHandler = notFound
 	return r
+}
+
+// routeTemplate returns the path template of the route a request matches (e.g.
+// /api/v1/jobs/{jobId}), or "" when none does: the API latency's route label, never the raw
+// path with its ids.
+func routeTemplate(r *mux.Router) func(*http.Request) string {
+	return func(req *http.Request) string {
+		var m mux.RouteMatch
+		if !r.Match(req, &m) || m.MatchErr != nil || m.Route == nil {
+			return ""
+		}
+		t, err := m.Route.GetPathTemplate()
+		if err != nil {
+			return ""
+		}
+		return t
+	}
 }
 
 // recoverer turns a panic into a 500 without a stack trace in the response.

@@ -291,15 +291,16 @@ type workerProcess struct {
 	log string
 }
 
-func startWorker(t *testing.T, bin string, s *bareStack, name string) *workerProcess {
+func startWorker(t *testing.T, bin string, s *bareStack, name string, extraArgs ...string) *workerProcess {
 	t.Helper()
 	logPath := filepath.Join(t.TempDir(), name+".log")
 	logFile, err := os.Create(logPath)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(bin, "worker", "--temporal-address", s.Dev.TemporalAddress(), "--namespace", s.Dev.Namespace(),
-		"--store", s.StorePath, "--log-level", "warn")
+	args := append([]string{"worker", "--temporal-address", s.Dev.TemporalAddress(), "--namespace", s.Dev.Namespace(),
+		"--store", s.StorePath, "--log-level", "warn"}, extraArgs...)
+	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), "RELMONGO_SECRET_KEY="+s.key)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	if err := cmd.Start(); err != nil {

@@ -16,6 +16,8 @@ import (
 	"github.com/relmongo/relmongo/activities"
 	"github.com/relmongo/relmongo/apiserver"
 	"github.com/relmongo/relmongo/internal/logging"
+	"github.com/relmongo/relmongo/internal/metrics"
+	"github.com/relmongo/relmongo/internal/metrics/sdkmetrics"
 	"github.com/relmongo/relmongo/internal/searchattr"
 	"github.com/relmongo/relmongo/internal/secret"
 	"github.com/relmongo/relmongo/internal/store"
@@ -47,8 +49,13 @@ func (f *clusterFlags) key() (secret.Key, error) {
 	return secret.LoadOrCreateKeyFile(f.keyFile)
 }
 
-func (f *clusterFlags) open(ctx context.Context, log *slog.Logger) (*store.Store, client.Client, secret.Key, error) {
+// open opens the store and connects to Temporal, whose SDK metrics go into m.
+func (f *clusterFlags) open(ctx context.Context, log *slog.Logger, m *metrics.Metrics) (*store.Store, client.Client, secret.Key, error) {
 	key, err := f.key()
+	if err != nil {
+		return nil, nil, secret.Key{}, err
+	}
+	sdkMetrics, err := sdkmetrics.Register(m.Registry)
 	if err != nil {
 		return nil, nil, secret.Key{}, err
 	}
@@ -57,7 +64,7 @@ func (f *clusterFlags) open(ctx context.Context, log *slog.Logger) (*store.Store
 		return nil, nil, secret.Key{}, err
 	}
 	log.Info("metadata store opened", "store", store.Describe(f.storePath))
-	tc, err := client.DialContext(ctx, client.Options{HostPort: f.temporalAddress, Namespace: f.namespace, Logger: sdklog.NewStructuredLogger(log)})
+	tc, err := client.DialContext(ctx, client.Options{HostPort: f.temporalAddress, Namespace: f.namespace, Logger: sdklog.NewStructuredLogger(log), MetricsHandler: sdkMetrics})
 	if err != nil {
 		st.Close()
 		return nil, nil, secret.Key{}, fmt.Errorf("connecting to Temporal at %s: %w", f.temporalAddress, err)
@@ -112,14 +119,15 @@ func apiCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			st, tc, key, err := f.open(cmd.Context(), log)
+			m := metrics.New()
+			st, tc, key, err := f.open(cmd.Context(), log, m)
 			if err != nil {
 				return err
 			}
 			defer st.Close()
 			defer tc.Close()
 			srv := apiserver.New(st, tc, key, apiserver.Config{Namespace: f.namespace, TemporalUIURL: uiURL, Token: token,
-				MaxConcurrentJobs: maxJobs, LegacyStatusCodes: legacyCodes, Logger: log,
+				MaxConcurrentJobs: maxJobs, LegacyStatusCodes: legacyCodes, Logger: log, Metrics: m,
 				SearchAttributes: f.searchAttributesReady(cmd.Context(), tc, log)})
 			hs := &http.Server{Addr: listen, Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
 			errc := make(chan error, 1)
@@ -147,15 +155,20 @@ func apiCmd(g *globals) *cobra.Command {
 func workerCmd(g *globals) *cobra.Command {
 	f := &clusterFlags{}
 	var maxActivities int
+	var metricsAddr, metricsToken string
 	cmd := &cobra.Command{
 		Use:   "worker",
 		Short: "Run workflows and activities against an existing Temporal cluster (run many to scale out)",
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkMetricsListen(metricsAddr, metricsToken); err != nil {
+				return err
+			}
 			log, err := g.logger(logging.FormatJSON)
 			if err != nil {
 				return err
 			}
-			st, tc, key, err := f.open(cmd.Context(), log)
+			m := metrics.New()
+			st, tc, key, err := f.open(cmd.Context(), log, m)
 			if err != nil {
 				return err
 			}
@@ -164,7 +177,16 @@ func workerCmd(g *globals) *cobra.Command {
 			// Workers only warn: a job upserts RelmongoStatus only if the API started it with the
 			// attributes, so a worker never sets one the namespace lacks.
 			f.searchAttributesReady(cmd.Context(), tc, log)
+			if metricsAddr != "" {
+				stop, err := serveMetrics(metricsAddr, m.ServeToken(metricsToken))
+				if err != nil {
+					return err
+				}
+				defer stop()
+				fmt.Fprintf(cmd.OutOrStdout(), "relmongo worker metrics on http://%s/metrics\n", metricsAddr)
+			}
 			acts := activities.New(st, key, log)
+			acts.Metrics = m
 			defer acts.Close()
 			w := worker.New(tc, acts, worker.Options{MaxConcurrentActivities: maxActivities})
 			if err := w.Start(); err != nil {
@@ -180,5 +202,40 @@ func workerCmd(g *globals) *cobra.Command {
 	}
 	f.register(cmd)
 	cmd.Flags().IntVar(&maxActivities, "max-concurrent-activities", 0, "activities this process runs at once (0 = SDK default)")
+	cmd.Flags().StringVar(&metricsAddr, "metrics-addr", envOr("RELMONGO_METRICS_ADDR", ""), "serve this worker's Prometheus metrics on http://<addr>/metrics, e.g. 127.0.0.1:9478 (\"\" = off; env RELMONGO_METRICS_ADDR); beyond 127.0.0.1 it needs --metrics-token")
+	cmd.Flags().StringVar(&metricsToken, "metrics-token", envOr("RELMONGO_METRICS_TOKEN", ""), "require Authorization: Bearer <token> on the worker's /metrics (env RELMONGO_METRICS_TOKEN)")
 	return cmd
+}
+
+// checkMetricsListen applies the API's rule to the worker's metrics listener: beyond this machine
+// only with a token. "" (metrics off) is fine.
+func checkMetricsListen(addr, token string) error {
+	if addr == "" {
+		return nil
+	}
+	if _, _, err := net.SplitHostPort(addr); err != nil {
+		return fmt.Errorf("invalid --metrics-addr %q: %w (use host:port, e.g. 127.0.0.1:9478)", addr, err)
+	}
+	if checkListen(addr, token) != nil {
+		return fmt.Errorf("refusing to serve worker metrics on %s without a token: set RELMONGO_METRICS_TOKEN (or --metrics-token), or listen on 127.0.0.1", addr)
+	}
+	return nil
+}
+
+// serveMetrics serves h on addr at /metrics until stop is called. The port is claimed before it
+// returns, so a taken port fails the command at once.
+func serveMetrics(addr string, h http.Handler) (stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listening on %s for metrics: %w (pick another --metrics-addr)", addr, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", h)
+	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = hs.Serve(ln) }()
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = hs.Shutdown(ctx)
+	}, nil
 }

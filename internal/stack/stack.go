@@ -23,6 +23,8 @@ import (
 	"github.com/relmongo/relmongo/activities"
 	"github.com/relmongo/relmongo/apiserver"
 	"github.com/relmongo/relmongo/internal/devstack"
+	"github.com/relmongo/relmongo/internal/metrics"
+	"github.com/relmongo/relmongo/internal/metrics/sdkmetrics"
 	"github.com/relmongo/relmongo/internal/searchattr"
 	"github.com/relmongo/relmongo/internal/secret"
 	"github.com/relmongo/relmongo/internal/store"
@@ -69,6 +71,9 @@ type Stack struct {
 	APIURL string
 	// StorePath is the metadata store's SQLite file, which workers of this stack must share.
 	StorePath string
+	// Metrics is the stack's own registry (API, worker and Temporal client metrics), served on
+	// the API's GET /metrics; each stack has one, so stacks in one process stay apart.
+	Metrics *metrics.Metrics
 
 	acts    *activities.Activities
 	worker  sdkworker.Worker
@@ -135,13 +140,21 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		ln.Close()
 		return nil, err
 	}
-	s.Temporal, err = client.Dial(client.Options{HostPort: s.Dev.TemporalAddress(), Namespace: s.Dev.Namespace(), Logger: sdklog.NewStructuredLogger(quiet(log))})
+	s.Metrics = metrics.New()
+	sdkMetrics, err := sdkmetrics.Register(s.Metrics.Registry)
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
+	s.Temporal, err = client.Dial(client.Options{HostPort: s.Dev.TemporalAddress(), Namespace: s.Dev.Namespace(), Logger: sdklog.NewStructuredLogger(quiet(log)),
+		MetricsHandler: sdkMetrics})
 	if err != nil {
 		ln.Close()
 		return nil, fmt.Errorf("connecting to the embedded Temporal: %w", err)
 	}
 	if !cfg.NoWorker {
 		s.acts = activities.New(s.Store, s.Key, log)
+		s.acts.Metrics = s.Metrics
 		s.worker = worker.New(s.Temporal, s.acts, worker.Options{})
 		if err = s.worker.Start(); err != nil {
 			ln.Close()
@@ -151,6 +164,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	srv := apiserver.New(s.Store, s.Temporal, s.Key, apiserver.Config{
 		Namespace: s.Dev.Namespace(), TemporalUIURL: s.Dev.UIURL(), AllowTestHooks: cfg.AllowTestHooks, Token: cfg.APIToken, MaxConcurrentJobs: cfg.MaxConcurrentJobs, LegacyStatusCodes: cfg.LegacyStatusCodes, Logger: log,
 		SearchAttributes: true,
+		Metrics:          s.Metrics,
 	})
 	handler := srv.Handler()
 	if cfg.WrapAPI != nil {

@@ -374,6 +374,32 @@ func (s *Store) UpdateJob(ctx context.Context, id string, u JobUpdate) error {
 	})
 }
 
+// CountJobsByStatus returns the number of jobs in each status, every status present (0 when no
+// job has it), for the relmongo_jobs gauge. A status this build does not know is returned too.
+func (s *Store) CountJobsByStatus(ctx context.Context) (map[string]int64, error) {
+	counts := make(map[string]int64, len(allStatuses))
+	for _, st := range allStatuses {
+		counts[st] = 0
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT status, COUNT(*) FROM jobs GROUP BY status`)
+	if err != nil {
+		return nil, fmt.Errorf("counting jobs by status: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var st string
+		var n int64
+		if err := rows.Scan(&st, &n); err != nil {
+			return nil, fmt.Errorf("counting jobs by status: %w", err)
+		}
+		counts[st] = n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("counting jobs by status: %w", err)
+	}
+	return counts, nil
+}
+
 // CountInProgress counts in-progress jobs. A non-empty projectID and/or
 // targetKey restricts the count to that project and/or target; both empty
 // count all (for --max-concurrent-jobs).

@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
+	"maps"
 	"reflect"
 	"testing"
 )
@@ -240,4 +242,27 @@ func testListJobsAndCountInProgress(t *testing.T, b backend) {
 			}
 		})
 	}
+}
+
+func TestCountJobsByStatus(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b backend) {
+		ctx := context.Background()
+		s := b.open(t)
+		zero := map[string]int64{"NOT_STARTED": 0, "RUNNING": 0, "PAUSED": 0, "CANCELLING": 0, "CANCELLED": 0, "FAILED": 0, "CLEANING_UP": 0, "COMPLETED": 0}
+		got, err := s.CountJobsByStatus(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, zero) {
+			t.Fatalf("empty store: %v, want every status at 0", got)
+		}
+		for i, st := range []string{"COMPLETED", "COMPLETED", "RUNNING", "FAILED", ""} {
+			mustCreateJob(t, s, Job{ID: fmt.Sprintf("j%d", i), Status: st})
+		}
+		want := maps.Clone(zero)
+		want["COMPLETED"], want["RUNNING"], want["FAILED"], want["NOT_STARTED"] = 2, 1, 1, 1
+		if got, err = s.CountJobsByStatus(ctx); err != nil || !reflect.DeepEqual(got, want) {
+			t.Fatalf("CountJobsByStatus = %v, %v; want %v", got, err, want)
+		}
+	})
 }

@@ -122,4 +122,9 @@ var pgMigrations = [][]string{
 		)`,
 		`CREATE INDEX job_tallies_key ON job_tallies (job_id, kind, location_name, field_name)`,
 	},
+	// 3: counted marks a chunk already added to a worker's Prometheus counters (store.MarkChunkCounted),
+	// as sqliteMigrations[2].
+	{
+		`ALTER TABLE job_chunks ADD COLUMN counted INTEGER NOT NULL DEFAULT 0`,
+	},
 }

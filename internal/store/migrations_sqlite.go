@@ -125,4 +125,10 @@ var sqliteMigrations = [][]string{
 		)`,
 		`CREATE INDEX job_tallies_key ON job_tallies (job_id, kind, location_name, field_name)`,
 	},
+	// 3: counted marks a chunk whose completion was added to a worker's Prometheus counters, so a
+	// chunk retried after completing is counted once (store.MarkChunkCounted). The progress upsert
+	// (PutChunk) never touches it.
+	{
+		`ALTER TABLE job_chunks ADD COLUMN counted INTEGER NOT NULL DEFAULT 0`,
+	},
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -92,6 +93,40 @@ func (s *Store) PutChunk(ctx context.Context, c ChunkProgress) error {
 		return fmt.Errorf("saving chunk %d of %q in job %q: %w", c.Seq, c.Collection, c.JobID, err)
 	}
 	return nil
+}
+
+// MarkChunkCounted marks a chunk, saved before by PutChunk, as counted in the metrics and reports
+// whether this call was the first to do so. Every attempt that completes a chunk calls it; only
+// the first one adds the chunk to the Prometheus counters, so a chunk retried after it completed
+// (its result lost with a crashed worker, say) is counted once. It returns ErrNotFound when the
+// chunk has no saved progress.
+func (s *Store) MarkChunkCounted(ctx context.Context, jobID, collection string, seq int64) (first bool, err error) {
+	err = s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, s.d.rebind(`UPDATE job_chunks SET counted = 1
+			WHERE job_id = ? AND collection = ? AND seq = ? AND counted = 0`), jobID, collection, seq)
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return err
+		}
+		if n == 1 {
+			first = true
+			return nil
+		}
+		var one int
+		err = tx.QueryRowContext(ctx, s.d.rebind(`SELECT 1 FROM job_chunks WHERE job_id = ? AND collection = ? AND seq = ?`),
+			jobID, collection, seq).Scan(&one)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("chunk %d of %q in job %q has no saved progress: %w", seq, collection, jobID, ErrNotFound)
+		}
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("marking chunk %d of %q in job %q as counted: %w", seq, collection, jobID, err)
+	}
+	return first, nil
 }
 
 // CollectionStats is a collection's state with its chunk counters summed.

@@ -233,3 +233,43 @@ func testConcurrentPutChunk(t *testing.T, b backend) {
 		t.Fatalf("chunks done = %d, want %d", done, n)
 	}
 }
+
+func TestMarkChunkCounted(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b backend) {
+		ctx := context.Background()
+		s := b.open(t)
+		mustCreateJob(t, s, Job{ID: "j1"})
+		if _, err := s.MarkChunkCounted(ctx, "j1", "a", 0); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("marking a chunk without progress: %v, want ErrNotFound", err)
+		}
+		put := func(seq int64, done bool) {
+			t.Helper()
+			if err := s.PutChunk(ctx, ChunkProgress{JobID: "j1", Collection: "a", Seq: seq, RowsRead: 10, Done: done}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		mark := func(seq int64, want bool) {
+			t.Helper()
+			first, err := s.MarkChunkCounted(ctx, "j1", "a", seq)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if first != want {
+				t.Fatalf("chunk %d: first = %v, want %v", seq, first, want)
+			}
+		}
+		put(0, true)
+		mark(0, true)
+		mark(0, false)
+		// A retry after completion rewrites the progress (done false, then true) but the chunk stays counted.
+		put(0, false)
+		put(0, true)
+		mark(0, false)
+		// Another chunk is counted on its own.
+		put(1, true)
+		mark(1, true)
+		if got, err := s.JobTotals(ctx, "j1"); err != nil || got.RowsRead != 20 {
+			t.Fatalf("JobTotals = %+v, %v; marking must not change the counters", got, err)
+		}
+	})
+}
