@@ -41,7 +41,8 @@ type childRun struct {
 }
 
 // Migration is MigrationWorkflow: prepare, copy every collection through a child workflow with at
-// most Options.Parallelism at once, then record the outcome in the job record.
+// most Options.Parallelism at once, verify them when the job asks for it (verifyJob), then record
+// the outcome in the job record.
 //
 // Control (API.md, States and control): pause stops launching collections and is forwarded to the
 // running ones (no new chunk starts, chunks in flight finish); resume undoes it; stop (the stop
@@ -205,16 +206,27 @@ func Migration(ctx workflow.Context, in contract.MigrationInput) error {
 		ctl.phase = contract.StatusFailed
 		return finish(ctx, in.JobID, failureOf(firstErr, false, failedAt, "COLLECTION"))
 	case ctl.stopping:
-		syncStatus()
-		setJobStatus(ctx, in.JobID, contract.StatusCancelled)
-		ctl.phase = contract.StatusCancelled
-		// Closing as cancelled (not completed) shows the stop in the Temporal Web UI too.
-		return temporal.NewCanceledError("job stopped on request; documents written so far are kept")
+		return cancelJob(ctx, in.JobID, ctl, syncStatus)
+	}
+	if in.Verification.Enabled {
+		verifyJob(ctx, in, prep, sel, ctl, childCtx, syncStatus)
+		if ctl.stopping {
+			return cancelJob(ctx, in.JobID, ctl, syncStatus)
+		}
 	}
 	ctl.phase = contract.StatusCleaningUp
 	err := finish(ctx, in.JobID, nil)
 	ctl.phase = contract.StatusCompleted
 	return err
+}
+
+// cancelJob ends a stopped job CANCELLED.
+func cancelJob(ctx workflow.Context, jobID string, ctl *jobControl, syncStatus func()) error {
+	syncStatus()
+	setJobStatus(ctx, jobID, contract.StatusCancelled)
+	ctl.phase = contract.StatusCancelled
+	// Closing as cancelled (not completed) shows the stop in the Temporal Web UI too.
+	return temporal.NewCanceledError("job stopped on request; documents written so far are kept")
 }
 
 // forwardPause sends the job's pause state to one collection. SignalChildWorkflow waits until the
