@@ -19,6 +19,11 @@ import (
 // verifyPlanBatch is how many ALL-mode ranges one planning call returns.
 const verifyPlanBatch = 16
 
+// verifyBeatEvery spaces Verify's heartbeats. A sample moves on every few milliseconds; a heartbeat
+// per group would be a server call each time, and a heartbeat call that is slow to answer (a busy
+// server) ends the attempt. Well under the one-minute heartbeat timeout.
+const verifyBeatEvery = 10 * time.Second
+
 // verifyState is a Verify attempt's position, carried in its heartbeats so that a retry (a worker
 // crash, a timeout) resumes after the last range it compared instead of starting over.
 type verifyState struct {
@@ -41,6 +46,17 @@ type verifyRun struct {
 	target  *mongosink.Target
 	builder *assemble.Builder
 	st      verifyState
+	// lastBeat is when the last heartbeat was recorded.
+	lastBeat time.Time
+}
+
+// beat records st as the attempt's resumable position, at most every verifyBeatEvery. A skipped
+// beat loses nothing: a retry resumes from an older position with the tally of that position.
+func (r *verifyRun) beat(ctx context.Context, st verifyState) {
+	if now := time.Now(); now.Sub(r.lastBeat) >= verifyBeatEvery {
+		r.lastBeat = now
+		activity.RecordHeartbeat(ctx, st)
+	}
 }
 
 // Verify verifies one copied collection (API.md, verification): the count check of
@@ -61,7 +77,7 @@ func (a *Activities) Verify(ctx context.Context, in contract.VerifyInput) (contr
 	if err != nil {
 		return contract.VerifyResult{}, err
 	}
-	r := &verifyRun{in: in, src: src, target: target, builder: builder}
+	r := &verifyRun{in: in, src: src, target: target, builder: builder, lastBeat: time.Now()}
 	if activity.HasHeartbeatDetails(ctx) {
 		if err := activity.GetHeartbeatDetails(ctx, &r.st); err != nil {
 			r.st = verifyState{} // unreadable details: start over (comparisons are read-only)
@@ -71,7 +87,7 @@ func (a *Activities) Verify(ctx context.Context, in contract.VerifyInput) (contr
 		if err := r.count(ctx, a.Store); err != nil {
 			return contract.VerifyResult{}, err
 		}
-		activity.RecordHeartbeat(ctx, r.st)
+		r.beat(ctx, r.st)
 	}
 	keyless := in.Plan.Staging || len(in.Plan.Root.KeyColumns) == 0
 	if !keyless && !r.st.Done {
@@ -154,7 +170,7 @@ func (r *verifyRun) compare(ctx context.Context) error {
 				r.st.Pos = next[0]
 			}
 		}
-		activity.RecordHeartbeat(ctx, r.st)
+		r.beat(ctx, r.st)
 	}
 	r.st.Done = true
 	return nil
@@ -191,7 +207,7 @@ func (r *verifyRun) compareAll(ctx context.Context) error {
 			}
 			r.st.Index++
 			r.st.Pos = u
-			activity.RecordHeartbeat(ctx, r.st)
+			r.beat(ctx, r.st)
 		}
 		if done {
 			r.st.Done = true
@@ -211,7 +227,7 @@ func (r *verifyRun) compareRange(ctx context.Context, lower, upper []string) err
 	saved := r.st
 	c := &verify.Checker{Tally: r.st.Tally, Key: mongosink.IDKey,
 		Find: func(ctx context.Context, ids []bson.RawValue) (map[string]bson.Raw, error) {
-			activity.RecordHeartbeat(ctx, saved) // liveness; the position moves only after the range
+			r.beat(ctx, saved) // liveness; the position moves only after the range
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
