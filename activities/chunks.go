@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	"go.mongodb.org/mongo-driver/bson"
@@ -12,10 +11,8 @@ import (
 
 	"github.com/relmongo/relmongo/internal/assemble"
 	"github.com/relmongo/relmongo/internal/contract"
-	"github.com/relmongo/relmongo/internal/convert"
 	"github.com/relmongo/relmongo/internal/logging"
 	"github.com/relmongo/relmongo/internal/metrics"
-	"github.com/relmongo/relmongo/internal/project"
 	mongosink "github.com/relmongo/relmongo/internal/sink/mongo"
 	"github.com/relmongo/relmongo/internal/source"
 	"github.com/relmongo/relmongo/internal/store"
@@ -153,20 +150,9 @@ func (a *Activities) copyChunk(ctx context.Context, in contract.CopyChunkInput) 
 	if err != nil {
 		return contract.CopyChunkResult{}, err
 	}
-	loc, err := time.LoadLocation(in.Options.SourceTimeZone)
+	builder, err := newBuilder(&in.Plan, in.Options.SourceTimeZone, target)
 	if err != nil {
-		return contract.CopyChunkResult{}, setupError(fmt.Errorf("sourceTimeZone %q: %w", in.Options.SourceTimeZone, err))
-	}
-	caps := target.Capabilities()
-	limits := convert.TargetLimits{
-		NoDecimal128: !caps.Decimal128, NoNaNInf: !caps.NaNInfDoubles, NoNestedArrays: !caps.NestedArrays,
-		NoNULInStrings: !caps.NULInStrings, NoDottedOrDollarKeys: !caps.DottedDollarKeys,
-		// FerretDB stores -0.0 as 0: refuse it there rather than change the value silently.
-		NoNegativeZero: caps.Product == mongosink.ProductFerretDB,
-	}
-	builder, err := assemble.New(&in.Plan, convert.Options{Location: loc}, limits)
-	if err != nil {
-		return contract.CopyChunkResult{}, setupError(err)
+		return contract.CopyChunkResult{}, err
 	}
 	run := &chunkRun{a: a, in: in, target: target, builder: builder, collection: in.Plan.Name,
 		progress: store.ChunkProgress{JobID: in.JobID, Collection: in.Plan.Name, Seq: in.Chunk.Seq}}
@@ -237,48 +223,10 @@ func (r *chunkRun) copy(ctx context.Context, src source.Source) error {
 		}
 		return nil
 	}
-	if !r.builder.HasEmbedded() {
-		// Flat documents stream: one row in, one document out.
-		err = snap.ReadRange(ctx, r.in.Plan.Root, c.Lower, c.Upper, func(row source.Row) error {
-			r.progress.RowsRead++
-			if err := add(r.builder.Build(row)); err != nil {
-				return err
-			}
-			return pace()
-		})
-	} else {
-		// Embedded tables are read for a group of root rows with one query per table. A group is
-		// the whole chunk unless its root rows alone pass a quarter of chunkBytes, which leaves room
-		// for the children in memory.
-		fetch := func(t *project.TablePlan, keys [][]string, fn func(source.Row) error) error {
-			return snap.ReadByKeys(ctx, *t, keys, fn)
-		}
-		var group []source.Row
-		groupBytes := int64(0)
-		limit := max(r.in.Options.ChunkBytes/4, 1)
-		buildGroup := func() error {
-			if len(group) == 0 {
-				return nil
-			}
-			err := r.builder.BuildChunk(group, fetch, add)
-			group, groupBytes = group[:0], 0
-			return err
-		}
-		err = snap.ReadRange(ctx, r.in.Plan.Root, c.Lower, c.Upper, func(row source.Row) error {
-			r.progress.RowsRead++
-			group = append(group, slices.Clone(row))
-			groupBytes += rowBytes(row)
-			if groupBytes >= limit {
-				if err := buildGroup(); err != nil {
-					return err
-				}
-			}
-			return pace()
-		})
-		if err == nil {
-			err = buildGroup()
-		}
-	}
+	err = assembleRange(ctx, snap, r.builder, &r.in.Plan, c.Lower, c.Upper, r.in.Options.ChunkBytes, func() error {
+		r.progress.RowsRead++
+		return pace()
+	}, add)
 	if err != nil {
 		return classify(err)
 	}

@@ -64,7 +64,7 @@ type jobOptions struct {
 type verification struct {
 	Enabled     *bool  `json:"enabled"`
 	Mode        string `json:"mode,omitempty"`
-	SampleSize  *int   `json:"sampleSize,omitempty"`
+	SampleSize  *int64 `json:"sampleSize,omitempty"`
 	Type        string `json:"type,omitempty"`
 	CountMethod string `json:"countMethod,omitempty"`
 }
@@ -171,8 +171,6 @@ func (req *createJobRequest) validate(allowHooks bool) (contract.Options, reques
 	}
 	if req.Verification == nil || req.Verification.Enabled == nil {
 		p.bad("verification.enabled is required (true or false)")
-	} else if *req.Verification.Enabled {
-		p.cannot("verification is not supported yet; send verification.enabled false")
 	}
 	if req.TestHooks != nil && !allowHooks {
 		p.bad("unknown field \"testHooks\"")
@@ -185,6 +183,36 @@ func (req *createJobRequest) validate(allowHooks bool) (contract.Options, reques
 		}
 	}
 	return opts, p
+}
+
+// maxSampleSize bounds verification.sampleSize: a larger sample is better served by mode ALL.
+const maxSampleSize = 1_000_000
+
+// verificationOf validates the verification object and applies its defaults (mode SAMPLE, 1000
+// rows). Mode and sampleSize are checked even when verification is disabled, so a typo is
+// reported rather than ignored.
+func (req *createJobRequest) verificationOf(p *requestProblems) contract.Verification {
+	v := contract.Verification{Mode: contract.VerifySample, SampleSize: 1000}
+	r := req.Verification
+	if r == nil || r.Enabled == nil {
+		return v
+	}
+	v.Enabled = *r.Enabled
+	switch r.Mode {
+	case "":
+	case contract.VerifySample, contract.VerifyAll:
+		v.Mode = r.Mode
+	default:
+		p.bad("verification.mode %q must be SAMPLE (sampleSize root rows spread over each collection) or ALL (every document)", r.Mode)
+	}
+	if r.SampleSize != nil {
+		if *r.SampleSize < 1 || *r.SampleSize > maxSampleSize {
+			p.bad("verification.sampleSize must be between 1 and %d (got %d); use mode ALL to compare every document", maxSampleSize, *r.SampleSize)
+		} else {
+			v.SampleSize = *r.SampleSize
+		}
+	}
+	return v
 }
 
 func intOpt(p *requestProblems, name string, v *int64, lo, hi int64, dst *int64) {

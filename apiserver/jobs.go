@@ -39,6 +39,7 @@ func (s *Server) createJob(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	opts, probs := req.validate(s.cfg.AllowTestHooks)
+	verif := req.verificationOf(&probs)
 	for schemaName, tables := range req.RelationalTableFilters {
 		for table, f := range tables {
 			if usesWindowParams(f.WhereClause) {
@@ -64,13 +65,14 @@ func (s *Server) createJob(w http.ResponseWriter, r *http.Request) {
 		JobID: jobID, ProjectID: *req.ProjectID, Project: proj,
 		Connections: pj.conns,
 		Options:     opts, CollectionFilters: req.CollectionFilters, TableFilters: req.RelationalTableFilters,
+		Verification: verif,
 	}
 	if req.TestHooks != nil {
 		input.Hooks = *req.TestHooks
 	}
 	projDoc, _ := json.Marshal(proj)
 	filters, _ := json.Marshal(req.RelationalTableFilters)
-	sr := storedRequest{Options: opts, CollectionFilters: req.CollectionFilters}
+	sr := storedRequest{Options: opts, CollectionFilters: req.CollectionFilters, VerificationRequested: verif.Enabled}
 	_ = json.Unmarshal(filters, &sr.RelationalTableFilters)
 	reqDoc, _ := json.Marshal(sr)
 	job := store.Job{

@@ -250,6 +250,7 @@ func scheduledJobProblems(p *requestProblems, req *createJobRequest, proj *proje
 // the request and returns false.
 func (s *Server) buildRun(w http.ResponseWriter, r *http.Request, id string, req *createJobRequest, def scheduleDefinition, p requestProblems) (contract.ScheduledRunInput, bool) {
 	opts, jp := req.validate(s.cfg.AllowTestHooks)
+	verif := req.verificationOf(&jp)
 	for _, m := range jp.invalid {
 		p.bad("job: %s", m)
 	}
@@ -299,14 +300,14 @@ func (s *Server) buildRun(w http.ResponseWriter, r *http.Request, id string, req
 		return contract.ScheduledRunInput{}, false
 	}
 	filters, _ := json.Marshal(req.RelationalTableFilters)
-	sr := storedRequest{Options: opts, CollectionFilters: req.CollectionFilters}
+	sr := storedRequest{Options: opts, CollectionFilters: req.CollectionFilters, VerificationRequested: verif.Enabled}
 	_ = json.Unmarshal(filters, &sr.RelationalTableFilters)
 	reqDoc, _ := json.Marshal(sr)
 	defDoc, _ := json.Marshal(def)
 	in := contract.ScheduledRunInput{
 		ScheduleID: id,
 		Job: contract.MigrationInput{ProjectID: *req.ProjectID, Connections: pj.conns, Options: opts,
-			CollectionFilters: req.CollectionFilters, TableFilters: req.RelationalTableFilters},
+			CollectionFilters: req.CollectionFilters, TableFilters: req.RelationalTableFilters, Verification: verif},
 		Request: reqDoc, TargetKey: pj.targetKey, Definition: defDoc,
 		JDBCConnectionString: pj.src.Masked(), MongoConnectionString: connstr.MaskMongoURI(pj.mongoURI),
 		InitialWindowStart: def.InitialWindowStart,

@@ -37,6 +37,8 @@ func Register(w sdkworker.Registry, acts *activities.Activities) {
 	w.RegisterActivityWithOptions(acts.FinishJob, activity.RegisterOptions{Name: contract.FinishJobActivity})
 	w.RegisterActivityWithOptions(acts.SetJobStatus, activity.RegisterOptions{Name: contract.SetJobStatusActivity})
 	w.RegisterActivityWithOptions(acts.CreateScheduledJob, activity.RegisterOptions{Name: contract.CreateScheduledJobActivity})
+	w.RegisterActivityWithOptions(acts.Verify, activity.RegisterOptions{Name: contract.VerifyActivity})
+	w.RegisterActivityWithOptions(acts.SetVerificationStatus, activity.RegisterOptions{Name: contract.SetVerificationStatusActivity})
 }
 
 // New creates a worker on the relmongo task queue with everything registered. Stop it with

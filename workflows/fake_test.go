@@ -46,6 +46,10 @@ type fakeSource struct {
 	jobEnd    *contract.FinishJobInput
 	prepared  bool
 	reports   []contract.CollectionResult // record-error reports of a collection run on its own
+	// verifyResult, when set, answers Verify for a collection (default: passed); an error fails it.
+	verifyResult func(ctx context.Context, collection string) (contract.VerifyResult, error)
+	verified     []string // collections Verify was called for, in order
+	verifyStates []string // SetVerificationStatus calls, in order
 }
 
 func newFakeSource(rows map[string]int) *fakeSource {
@@ -146,6 +150,23 @@ func (f *fakeSource) setJobStatus(_ context.Context, in contract.FinishJobInput)
 	return nil
 }
 
+func (f *fakeSource) verify(ctx context.Context, in contract.VerifyInput) (contract.VerifyResult, error) {
+	f.mu.Lock()
+	f.verified = append(f.verified, in.Plan.Name)
+	f.mu.Unlock()
+	if f.verifyResult != nil {
+		return f.verifyResult(ctx, in.Plan.Name)
+	}
+	return contract.VerifyResult{Collection: in.Plan.Name, Compared: 10, CountsAgree: true}, nil
+}
+
+func (f *fakeSource) setVerificationStatus(_ context.Context, in contract.SetVerificationStatusInput) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.verifyStates = append(f.verifyStates, in.Status)
+	return nil
+}
+
 // snapshot returns copies of the recorded calls, safe to read while activities run.
 func (f *fakeSource) snapshot() (started []string, copied map[string][]int64, statuses []string) {
 	f.mu.Lock()
@@ -184,6 +205,8 @@ func newEnv(f *fakeSource) *testsuite.TestWorkflowEnvironment {
 	env.RegisterActivityWithOptions(f.finishCollection, activity.RegisterOptions{Name: contract.FinishCollectionActivity})
 	env.RegisterActivityWithOptions(f.finishJob, activity.RegisterOptions{Name: contract.FinishJobActivity})
 	env.RegisterActivityWithOptions(f.setJobStatus, activity.RegisterOptions{Name: contract.SetJobStatusActivity})
+	env.RegisterActivityWithOptions(f.verify, activity.RegisterOptions{Name: contract.VerifyActivity})
+	env.RegisterActivityWithOptions(f.setVerificationStatus, activity.RegisterOptions{Name: contract.SetVerificationStatusActivity})
 	return env
 }
 

@@ -42,7 +42,8 @@ type childRun struct {
 }
 
 // Migration is MigrationWorkflow: prepare, copy every collection through a child workflow with at
-// most Options.Parallelism at once, then record the outcome in the job record.
+// most Options.Parallelism at once, verify them when the job asks for it (verifyJob), then record
+// the outcome in the job record.
 //
 // Control (API.md, States and control): pause stops launching collections and is forwarded to the
 // running ones (no new chunk starts, chunks in flight finish); resume undoes it; stop (the stop
@@ -215,12 +216,13 @@ func Migration(ctx workflow.Context, in contract.MigrationInput) error {
 		publish()
 		return finish(ctx, in.JobID, failureOf(firstErr, false, failedAt, "COLLECTION"))
 	case ctl.stopping:
-		syncStatus()
-		setJobStatus(ctx, in.JobID, contract.StatusCancelled)
-		ctl.phase = contract.StatusCancelled
-		publish()
-		// Closing as cancelled (not completed) shows the stop in the Temporal Web UI too.
-		return temporal.NewCanceledError("job stopped on request; documents written so far are kept")
+		return cancelJob(ctx, in.JobID, ctl, syncStatus, publish)
+	}
+	if in.Verification.Enabled {
+		verifyJob(ctx, in, prep, sel, ctl, childCtx, syncStatus)
+		if ctl.stopping {
+			return cancelJob(ctx, in.JobID, ctl, syncStatus, publish)
+		}
 	}
 	ctl.phase = contract.StatusCleaningUp
 	publish()
@@ -230,6 +232,16 @@ func Migration(ctx workflow.Context, in contract.MigrationInput) error {
 		publish()
 	}
 	return err
+}
+
+// cancelJob ends a stopped job CANCELLED.
+func cancelJob(ctx workflow.Context, jobID string, ctl *jobControl, syncStatus, publish func()) error {
+	syncStatus()
+	setJobStatus(ctx, jobID, contract.StatusCancelled)
+	ctl.phase = contract.StatusCancelled
+	publish()
+	// Closing as cancelled (not completed) shows the stop in the Temporal Web UI too.
+	return temporal.NewCanceledError("job stopped on request; documents written so far are kept")
 }
 
 // forwardPause sends the job's pause state to one collection. SignalChildWorkflow waits until the

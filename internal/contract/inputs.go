@@ -55,7 +55,34 @@ type TestHooks struct {
 	DiscardWrites bool `json:"discardWrites,omitempty"`
 	// StatementTimeoutMillis replaces the source statement timeout (tests of slow filters).
 	StatementTimeoutMillis int64 `json:"statementTimeoutMillis,omitempty"`
+	// AlterBeforeVerify changes stored documents inside the Verify activity, just before they are
+	// compared, so a test can check that verification reports exactly those.
+	AlterBeforeVerify *AlterBeforeVerify `json:"alterBeforeVerify,omitempty"`
 }
+
+// AlterBeforeVerify sets the field AlteredMarkerField to true in the first Count stored documents
+// of Collection that verification compares (so a SAMPLE sees them too).
+type AlterBeforeVerify struct {
+	Collection string `json:"collection"`
+	Count      int    `json:"count"`
+}
+
+// AlteredMarkerField is the field the AlterBeforeVerify hook adds to the documents it alters.
+const AlteredMarkerField = "relmongoTestAltered"
+
+// Verification is a job's verification request (API.md, Create request), with defaults applied.
+type Verification struct {
+	Enabled bool `json:"enabled"`
+	// Mode is SAMPLE (SampleSize root rows spread over the key order) or ALL.
+	Mode       string `json:"mode,omitempty"`
+	SampleSize int64  `json:"sampleSize,omitempty"`
+}
+
+// Verification modes.
+const (
+	VerifySample = "SAMPLE"
+	VerifyAll    = "ALL"
+)
 
 // MigrationInput starts MigrationWorkflow. The workflow ID is JobID.
 type MigrationInput struct {
@@ -69,6 +96,8 @@ type MigrationInput struct {
 	// TableFilters overrides the project's filters per table.
 	TableFilters map[string]map[string]project.TableFilter `json:"tableFilters,omitempty"`
 	Hooks        TestHooks                                 `json:"hooks,omitempty"`
+	// Verification says whether and how the job verifies the collections after copying them.
+	Verification Verification `json:"verification,omitempty"`
 	// WindowParams are a scheduled run's window parameter values; Prepare puts them on every
 	// collection's root plan (empty for a job started by POST /jobs).
 	WindowParams map[string]string `json:"windowParams,omitempty"`
@@ -167,6 +196,37 @@ type CopyChunkResult struct {
 	DocsWritten  int64 `json:"docsWritten"`
 	RecordErrors int64 `json:"recordErrors"`
 	Bytes        int64 `json:"bytes"`
+}
+
+// VerifyInput verifies one copied collection (API.md, verification).
+type VerifyInput struct {
+	JobID        string                 `json:"jobId"`
+	Plan         project.CollectionPlan `json:"plan"`
+	Connections  Connections            `json:"connections"`
+	Options      Options                `json:"options"`
+	Verification Verification           `json:"verification"`
+	Hooks        TestHooks              `json:"hooks,omitempty"`
+}
+
+// VerifyResult is one collection's verification outcome; the differences themselves are job
+// events (never in workflow history: a collection may have millions).
+type VerifyResult struct {
+	Collection string `json:"collection"`
+	Compared   int64  `json:"compared"`
+	Mismatched int64  `json:"mismatched"`
+	// CountsAgree is false when the count check failed.
+	CountsAgree bool `json:"countsAgree"`
+}
+
+// Passed reports whether the collection verified without a difference.
+func (r VerifyResult) Passed() bool { return r.CountsAgree && r.Mismatched == 0 }
+
+// SetVerificationStatusInput records metadata.verificationStatus and its event.
+type SetVerificationStatusInput struct {
+	JobID  string `json:"jobId"`
+	Status string `json:"status"`
+	// Message is the event's text; empty for a status that speaks for itself.
+	Message string `json:"message,omitempty"`
 }
 
 // FinishCollectionInput marks a collection done.

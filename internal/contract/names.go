@@ -26,6 +26,20 @@ const (
 	SetJobStatusActivity     = "relmongo.SetJobStatus"
 	// CreateScheduledJobActivity creates the job record of one scheduled run.
 	CreateScheduledJobActivity = "relmongo.CreateScheduledJob"
+	// VerifyActivity verifies one collection; SetVerificationStatusActivity records
+	// metadata.verificationStatus.
+	VerifyActivity                = "relmongo.Verify"
+	SetVerificationStatusActivity = "relmongo.SetVerificationStatus"
+)
+
+// Verification statuses (API.md, metadata.verificationStatus). ABORTED is a verification that
+// could not run to its end (an error, not a difference).
+const (
+	VerificationVerifying = "VERIFYING"
+	VerificationVerified  = "VERIFIED"
+	VerificationFailed    = "FAILED"
+	VerificationCancelled = "CANCELLED"
+	VerificationAborted   = "ABORTED"
 )
 
 // Job statuses (API.md, Job status object).

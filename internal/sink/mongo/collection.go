@@ -146,3 +146,22 @@ func IDKey(id bson.RawValue) (string, error) {
 	}
 	return s[len(prefix) : len(s)-len(suffix)], nil
 }
+
+// MarkDocuments sets field to true in the documents of collection with the given _ids. Only the
+// test hook AlterBeforeVerify uses it: it alters stored documents so that a test can check that
+// verification finds exactly those.
+func (t *Target) MarkDocuments(ctx context.Context, collection string, ids []bson.RawValue, field string) error {
+	if err := validateCollectionName(collection); err != nil {
+		return fmt.Errorf("marking documents: %w", err)
+	}
+	in := make(bson.A, len(ids))
+	for i, id := range ids {
+		in[i] = id
+	}
+	_, err := t.db.Collection(collection).UpdateMany(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: in}}}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: field, Value: true}}}})
+	if err != nil {
+		return fmt.Errorf("marking %d documents of %s.%s: %w", len(ids), t.db.Name(), collection, err)
+	}
+	return nil
+}

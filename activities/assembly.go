@@ -1,0 +1,85 @@
+package activities
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/relmongo/relmongo/internal/assemble"
+	"github.com/relmongo/relmongo/internal/convert"
+	"github.com/relmongo/relmongo/internal/project"
+	mongosink "github.com/relmongo/relmongo/internal/sink/mongo"
+	"github.com/relmongo/relmongo/internal/source"
+)
+
+// newBuilder prepares the document builder of a collection for a target: the conversion rules of
+// the job's options and what the target cannot store. CopyChunk and Verify both use it, so a
+// verification assembles exactly what the copy wrote.
+func newBuilder(plan *project.CollectionPlan, sourceTimeZone string, target *mongosink.Target) (*assemble.Builder, error) {
+	loc, err := time.LoadLocation(sourceTimeZone)
+	if err != nil {
+		return nil, setupError(fmt.Errorf("sourceTimeZone %q: %w", sourceTimeZone, err))
+	}
+	caps := target.Capabilities()
+	limits := convert.TargetLimits{
+		NoDecimal128: !caps.Decimal128, NoNaNInf: !caps.NaNInfDoubles, NoNestedArrays: !caps.NestedArrays,
+		NoNULInStrings: !caps.NULInStrings, NoDottedOrDollarKeys: !caps.DottedDollarKeys,
+		// FerretDB stores -0.0 as 0: refuse it there rather than change the value silently.
+		NoNegativeZero: caps.Product == mongosink.ProductFerretDB,
+	}
+	builder, err := assemble.New(plan, convert.Options{Location: loc}, limits)
+	if err != nil {
+		return nil, setupError(err)
+	}
+	return builder, nil
+}
+
+// assembleRange reads the root rows of plan with key in (lower, upper] in snap and assembles
+// their documents, passing each (or its record error) to emit in key order. onRow runs for every
+// root row read, before its document is built (counters, throttling). It is the one read ->
+// convert -> assemble path of the copy and of verification.
+func assembleRange(ctx context.Context, snap source.Snapshot, builder *assemble.Builder, plan *project.CollectionPlan,
+	lower, upper []string, chunkBytes int64, onRow func() error, emit assemble.Emit) error {
+	if !builder.HasEmbedded() {
+		// Flat documents stream: one row in, one document out.
+		return snap.ReadRange(ctx, plan.Root, lower, upper, func(row source.Row) error {
+			if err := onRow(); err != nil {
+				return err
+			}
+			return emit(builder.Build(row))
+		})
+	}
+	// Embedded tables are read for a group of root rows with one query per table. A group is the
+	// whole range unless its root rows alone pass a quarter of chunkBytes, which leaves room for
+	// the children in memory.
+	fetch := func(t *project.TablePlan, keys [][]string, fn func(source.Row) error) error {
+		return snap.ReadByKeys(ctx, *t, keys, fn)
+	}
+	var group []source.Row
+	groupBytes := int64(0)
+	limit := max(chunkBytes/4, 1)
+	buildGroup := func() error {
+		if len(group) == 0 {
+			return nil
+		}
+		err := builder.BuildChunk(group, fetch, emit)
+		group, groupBytes = group[:0], 0
+		return err
+	}
+	err := snap.ReadRange(ctx, plan.Root, lower, upper, func(row source.Row) error {
+		if err := onRow(); err != nil {
+			return err
+		}
+		group = append(group, slices.Clone(row))
+		groupBytes += rowBytes(row)
+		if groupBytes >= limit {
+			return buildGroup()
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return buildGroup()
+}
