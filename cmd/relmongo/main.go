@@ -18,8 +18,9 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := rootCmd().ExecuteContext(ctx); err != nil {
-		fmt.Fprintln(os.Stderr, "relmongo:", err)
-		os.Exit(1)
+		fmt.Fprintln(os.Stderr, "relmongo:", describeError(err))
+		stop()
+		os.Exit(exitCode(err))
 	}
 }
 
@@ -36,8 +37,11 @@ func rootCmd() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
+		return usageErrorf("%v; see %s --help", err, cmd.CommandPath())
+	})
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn or error")
-	root.AddCommand(devCmd(g), apiCmd(g), workerCmd(g), demoCmd(g), schedulesCmd())
+	root.AddCommand(devCmd(g), apiCmd(g), workerCmd(g), demoCmd(g), jobsCmd(), projectsCmd(), schedulesCmd())
 	return root
 }
 
