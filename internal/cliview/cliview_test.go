@@ -260,7 +260,8 @@ albums      PENDING  25         0          0          0         0       0/0
 	  "collections":[{"name":"albums","table":{"schema":"public","name":"album"},"embedded":[
 	    {"kind":"EMBEDDED_DOCUMENT","field":"artist","table":{"schema":"public","name":"artist"}},
 	    {"kind":"EMBEDDED_DOCUMENT_ARRAY","field":"tracks","table":{"schema":"public","name":"track"},
-	     "embedded":[{"kind":"EMBEDDED_DOCUMENT","field":"genre","table":{"schema":"public","name":"genre"}}]}]},
+	     "embedded":[{"kind":"EMBEDDED_DOCUMENT","field":"genre","table":{"schema":"public","name":"genre"}},
+	       {"kind":"EMBEDDED_DOCUMENT","merge":true,"table":{"schema":"public","name":"media_type"}}]}]},
 	   {"name":"genres","table":{"schema":"public","name":"genre"}}]}`
 	if err := ProjectDetails(&b, []byte(doc)); err != nil {
 		t.Fatal(err)
@@ -271,7 +272,7 @@ Source:         POSTGRESQL public
 Last modified:  2026-01-01T00:00:00Z
 
 COLLECTION  ROOT TABLE    EMBEDS
-albums      public.album  artist=public.artist, tracks[]=public.track, tracks[].genre=public.genre
+albums      public.album  artist=public.artist, tracks[]=public.track, tracks[].genre=public.genre, tracks[]+=public.media_type
 genres      public.genre  -
 `
 	if b.String() != want {

@@ -192,10 +192,18 @@ func ProjectDetails(w io.Writer, doc []byte) error {
 	return Table(w, []string{"COLLECTION", "ROOT TABLE", "EMBEDS"}, rows)
 }
 
-// embedPaths lists embedded rules as field=table, nested fields dotted and arrays marked [].
+// embedPaths lists embedded rules as field=table, nested fields dotted, arrays marked [] and
+// merged tables as parent+=table.
 func embedPaths(prefix string, es []project.Embedded) []string {
 	var out []string
 	for _, e := range es {
+		if e.Merge {
+			// Merged fields land in the parent itself: "tracks[]+=public.track".
+			parent := strings.TrimSuffix(prefix, ".")
+			out = append(out, parent+"+="+e.Table.String())
+			out = append(out, embedPaths(prefix, e.Embedded)...)
+			continue
+		}
 		path := prefix + e.Field
 		if e.Kind == project.KindEmbeddedArray {
 			path += "[]"
