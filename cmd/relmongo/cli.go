@@ -29,12 +29,12 @@ const (
 
 // exitCodesHelp is the exit code table printed by --help of the API commands.
 const exitCodesHelp = `Exit codes:
-  0  success (jobs watch: the job COMPLETED)
-  1  the job FAILED (its failureError is printed), or an unexpected error
-  2  usage or input error: bad flags or arguments, an unreadable file, or a request the API
-     refused (400 invalid, 404 unknown id, 409 conflict, 422 cannot run); the API's message is printed
-  3  the job was CANCELLED
-  4  the API is unreachable, refused the token (401/403) or failed (5xx)
+    0  success (jobs watch: the job COMPLETED)
+    1  the job FAILED (its failureError is printed), or an unexpected error
+    2  usage or input error: bad flags or arguments, an unreadable file, or a request the API
+       refused (400 invalid, 404 unknown id, 409 conflict, 422 cannot run); the API's message is printed
+    3  the job was CANCELLED
+    4  the API is unreachable, refused the token (401/403) or failed (5xx)
   130  interrupted by Ctrl-C (watching stops; the job keeps running)`
 
 // exitError carries the exit code an error should end the process with.
