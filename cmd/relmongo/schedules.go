@@ -6,6 +6,9 @@ import (
 	"net/http"
 
 	"github.com/spf13/cobra"
+
+	"github.com/relmongo/relmongo/internal/apiclient"
+	"github.com/relmongo/relmongo/internal/cliview"
 )
 
 // schedulesCmd is `relmongo schedules …`: the schedule endpoints of the REST API, each answer
@@ -13,14 +16,31 @@ import (
 func schedulesCmd() *cobra.Command {
 	cmd := groupCmd("schedules", "Create, list and control recurring migrations (Temporal Schedules) through the REST API")
 	cmd.Long = "Create, list and control recurring migrations (Temporal Schedules) through the REST API.\n" +
-		"Each answer is printed as indented JSON.\n\n" + exitCodesHelp
-	f := addAPIFlags(cmd, false)
+		"Each answer is a schedule, printed as a table row (--output json: the API's object).\n\n" + exitCodesHelp
+	f := addAPIFlags(cmd, true)
+	// call sends one request; every schedule endpoint answers with a schedule (a list for GET
+	// /schedules), printed as a table row or, with --output json, as the API sent it.
 	call := func(cmd *cobra.Command, method, path string, body any) error {
+		asJSON, err := f.jsonOutput()
+		if err != nil {
+			return err
+		}
 		var out json.RawMessage
 		if err := f.client().Do(cmd.Context(), method, path, body, &out); err != nil {
 			return fmt.Errorf("%s %s: %w", method, path, err)
 		}
-		return printJSON(cmd.OutOrStdout(), out)
+		if asJSON {
+			return printJSON(cmd.OutOrStdout(), out)
+		}
+		var list []apiclient.Schedule
+		if err := json.Unmarshal(out, &list); err != nil {
+			var one apiclient.Schedule
+			if err := json.Unmarshal(out, &one); err != nil {
+				return fmt.Errorf("decoding the API's answer to %s %s: %w", method, path, err)
+			}
+			list = []apiclient.Schedule{one}
+		}
+		return cliview.SchedulesTable(cmd.OutOrStdout(), list)
 	}
 	var file string
 	create := &cobra.Command{

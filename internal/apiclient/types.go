@@ -146,3 +146,41 @@ type ProjectSummary struct {
 	MongoDBID    string `json:"mongodbId,omitempty"`
 	LastModified string `json:"lastModified"`
 }
+
+// Schedule is the part of a schedule (API.md, Schedules) the CLI shows; RawJSON has all of it.
+type Schedule struct {
+	Raw  `json:"-"`
+	ID   string `json:"id"`
+	Spec struct {
+		Cron     string `json:"cron,omitempty"`
+		Interval string `json:"interval,omitempty"`
+		TimeZone string `json:"timeZone,omitempty"`
+	} `json:"spec"`
+	Overlap    string   `json:"overlap"`
+	Paused     bool     `json:"paused"`
+	NextRuns   []string `json:"nextRuns"`
+	RecentRuns []struct {
+		ScheduledTime string `json:"scheduledTime"`
+		JobID         string `json:"jobId"`
+		Status        string `json:"status"`
+	} `json:"recentRuns"`
+}
+
+// UnmarshalJSON decodes the typed fields and keeps the whole object.
+func (s *Schedule) UnmarshalJSON(b []byte) error {
+	type plain Schedule
+	if err := json.Unmarshal(b, (*plain)(s)); err != nil {
+		return err
+	}
+	s.raw = append(json.RawMessage(nil), b...)
+	return nil
+}
+
+// MarshalJSON writes the object as the API sent it when there is one.
+func (s Schedule) MarshalJSON() ([]byte, error) {
+	if s.raw != nil {
+		return s.raw, nil
+	}
+	type plain Schedule
+	return json.Marshal(plain(s))
+}

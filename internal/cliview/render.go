@@ -213,3 +213,32 @@ func embedPaths(prefix string, es []project.Embedded) []string {
 	}
 	return out
 }
+
+// SchedulesTable lists schedules: state, spec, overlap policy, next run and the last run's job.
+func SchedulesTable(w io.Writer, ss []apiclient.Schedule) error {
+	rows := make([][]string, 0, len(ss))
+	for _, s := range ss {
+		state := "ACTIVE"
+		if s.Paused {
+			state = "PAUSED"
+		}
+		spec := s.Spec.Cron
+		if spec == "" && s.Spec.Interval != "" {
+			spec = "every " + s.Spec.Interval
+		}
+		if s.Spec.TimeZone != "" {
+			spec += " (" + s.Spec.TimeZone + ")"
+		}
+		next := ""
+		if len(s.NextRuns) > 0 {
+			next = s.NextRuns[0]
+		}
+		last := ""
+		if n := len(s.RecentRuns); n > 0 {
+			r := s.RecentRuns[n-1]
+			last = r.ScheduledTime + " " + r.Status + " " + r.JobID
+		}
+		rows = append(rows, []string{s.ID, state, Cell(spec), Cell(s.Overlap), Cell(next), Cell(last)})
+	}
+	return Table(w, []string{"ID", "STATE", "SPEC", "OVERLAP", "NEXT RUN", "LAST RUN"}, rows)
+}
