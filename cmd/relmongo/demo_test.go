@@ -67,22 +67,6 @@ func TestElementsAt(t *testing.T) {
 	}
 }
 
-func TestProgressHelpers(t *testing.T) {
-	for n, want := range map[int64]string{0: "0", 999: "999", 1000: "1,000", 15607: "15,607", 1234567: "1,234,567", -4580: "-4,580"} {
-		if got := thousands(n); got != want {
-			t.Errorf("thousands(%d) = %q, want %q", n, got, want)
-		}
-	}
-	for _, tc := range []struct {
-		done, total int64
-		want        string
-	}{{0, 0, "[....]   0%"}, {1, 2, "[##..]  50%"}, {5, 4, "[####] 100%"}} {
-		if got := bar(tc.done, tc.total, 4); got != tc.want {
-			t.Errorf("bar(%d, %d) = %q, want %q", tc.done, tc.total, got, tc.want)
-		}
-	}
-}
-
 func TestDemoSourceSpecs(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()

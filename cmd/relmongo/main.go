@@ -20,8 +20,9 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := rootCmd().ExecuteContext(ctx); err != nil {
-		fmt.Fprintln(os.Stderr, "relmongo:", err)
-		os.Exit(1)
+		fmt.Fprintln(os.Stderr, "relmongo:", describeError(err))
+		stop()
+		os.Exit(exitCode(err))
 	}
 }
 
@@ -39,9 +40,12 @@ func rootCmd() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
+		return usageErrorf("%v; see %s --help", err, cmd.CommandPath())
+	})
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", envOr("RELMONGO_LOG_LEVEL", "info"), "log level: debug, info, warn or error (env RELMONGO_LOG_LEVEL)")
 	root.PersistentFlags().StringVar(&g.logFormat, "log-format", envOr("RELMONGO_LOG_FORMAT", ""), "log format: json (one object per line; the default of api and worker) or text (the default of dev and demo) (env RELMONGO_LOG_FORMAT)")
-	root.AddCommand(devCmd(g), apiCmd(g), workerCmd(g), demoCmd(g), schedulesCmd())
+	root.AddCommand(devCmd(g), apiCmd(g), workerCmd(g), demoCmd(g), jobsCmd(), projectsCmd(), schedulesCmd())
 	return root
 }
 

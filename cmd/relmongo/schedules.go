@@ -3,38 +3,50 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
-	"os"
-	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/relmongo/relmongo/internal/apiclient"
+	"github.com/relmongo/relmongo/internal/cliview"
 )
 
 // schedulesCmd is `relmongo schedules …`: the schedule endpoints of the REST API, each answer
 // printed as indented JSON.
 func schedulesCmd() *cobra.Command {
-	var apiURL, token string
-	cmd := &cobra.Command{
-		Use:   "schedules",
-		Short: "Create, list and control recurring migrations (Temporal Schedules) through the REST API",
-	}
-	cmd.PersistentFlags().StringVar(&apiURL, "api", envOr("RELMONGO_API_URL", "http://127.0.0.1:8278"), "base URL of the relmongo REST API (env RELMONGO_API_URL)")
-	cmd.PersistentFlags().StringVar(&token, "token", os.Getenv("RELMONGO_API_TOKEN"), "bearer token of the API, if it requires one (env RELMONGO_API_TOKEN)")
+	cmd := groupCmd("schedules", "Create, list and control recurring migrations (Temporal Schedules) through the REST API")
+	cmd.Long = "Create, list and control recurring migrations (Temporal Schedules) through the REST API.\n" +
+		"Each answer is a schedule, printed as a table row (--output json: the API's object).\n\n" + exitCodesHelp
+	f := addAPIFlags(cmd, true)
+	// call sends one request; every schedule endpoint answers with a schedule (a list for GET
+	// /schedules), printed as a table row or, with --output json, as the API sent it.
 	call := func(cmd *cobra.Command, method, path string, body any) error {
+		asJSON, err := f.jsonOutput()
+		if err != nil {
+			return err
+		}
 		var out json.RawMessage
-		if err := apiclient.New(strings.TrimRight(apiURL, "/"), token).Do(cmd.Context(), method, path, body, &out); err != nil {
+		if err := f.client().Do(cmd.Context(), method, path, body, &out); err != nil {
 			return fmt.Errorf("%s %s: %w", method, path, err)
 		}
-		return printJSON(cmd.OutOrStdout(), out)
+		if asJSON {
+			return printJSON(cmd.OutOrStdout(), out)
+		}
+		var list []apiclient.Schedule
+		if err := json.Unmarshal(out, &list); err != nil {
+			var one apiclient.Schedule
+			if err := json.Unmarshal(out, &one); err != nil {
+				return fmt.Errorf("decoding the API's answer to %s %s: %w", method, path, err)
+			}
+			list = []apiclient.Schedule{one}
+		}
+		return cliview.SchedulesTable(cmd.OutOrStdout(), list)
 	}
 	var file string
 	create := &cobra.Command{
 		Use:   "create --file schedule.json",
 		Short: "Create a schedule from a JSON definition (POST /api/v1/schedules; - reads standard input)",
-		Args:  cobra.NoArgs,
+		Args:  usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			body, err := readJSONFile(cmd, file)
 			if err != nil {
@@ -50,7 +62,7 @@ func schedulesCmd() *cobra.Command {
 	update := &cobra.Command{
 		Use:   "update ID --file changes.json",
 		Short: "Change a schedule's spec, overlap, window settings or job (PATCH /api/v1/schedules/ID)",
-		Args:  cobra.ExactArgs(1),
+		Args:  usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			body, err := readJSONFile(cmd, patchFile)
 			if err != nil {
@@ -66,7 +78,7 @@ func schedulesCmd() *cobra.Command {
 	backfill := &cobra.Command{
 		Use:   "backfill ID --start RFC3339 --end RFC3339",
 		Short: "Run the windows a schedule missed between two times, one after the other",
-		Args:  cobra.ExactArgs(1),
+		Args:  usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return call(cmd, http.MethodPost, "/api/v1/schedules/"+args[0]+"/backfill", map[string]string{"startAt": start, "endAt": end})
 		},
@@ -78,14 +90,14 @@ func schedulesCmd() *cobra.Command {
 
 	simple := func(use, short, method, suffix string) *cobra.Command {
 		return &cobra.Command{
-			Use: use + " ID", Short: short, Args: cobra.ExactArgs(1),
+			Use: use + " ID", Short: short, Args: usageArgs(cobra.ExactArgs(1)),
 			RunE: func(cmd *cobra.Command, args []string) error {
 				return call(cmd, method, "/api/v1/schedules/"+args[0]+suffix, nil)
 			},
 		}
 	}
 	list := &cobra.Command{
-		Use: "list", Short: "List relmongo's schedules with their next and recent runs", Args: cobra.NoArgs,
+		Use: "list", Short: "List relmongo's schedules with their next and recent runs", Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return call(cmd, http.MethodGet, "/api/v1/schedules", nil)
 		},
@@ -98,35 +110,4 @@ func schedulesCmd() *cobra.Command {
 		simple("delete", "Delete a schedule (running jobs go on)", http.MethodDelete, ""),
 	)
 	return cmd
-}
-
-// readJSONFile reads one JSON value from path ("-" = standard input).
-func readJSONFile(cmd *cobra.Command, path string) (json.RawMessage, error) {
-	var data []byte
-	var err error
-	if path == "-" {
-		data, err = io.ReadAll(cmd.InOrStdin())
-	} else {
-		data, err = os.ReadFile(path)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", path, err)
-	}
-	if !json.Valid(data) {
-		return nil, fmt.Errorf("%s is not valid JSON: fix it and retry", path)
-	}
-	return json.RawMessage(data), nil
-}
-
-// printJSON prints an API answer indented.
-func printJSON(w io.Writer, raw json.RawMessage) error {
-	var v any
-	if err := json.Unmarshal(raw, &v); err != nil {
-		_, err = w.Write(raw)
-		return err
-	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(v)
 }

@@ -20,6 +20,11 @@ func TestSchedulesCmd(t *testing.T) {
 		b, _ := io.ReadAll(r.Body)
 		gotMethod, gotPath, gotBody = r.Method, r.URL.Path, string(b)
 		w.Header().Set("Content-Type", "application/json")
+		if r.Method == http.MethodGet && r.URL.Path == "/api/v1/schedules" {
+			_, _ = w.Write([]byte(`[{"id":"s1","paused":false,"spec":{"interval":"1h"},"overlap":"SKIP","nextRuns":["2026-01-01T01:00:00Z"],` +
+				`"recentRuns":[{"scheduledTime":"2026-01-01T00:00:00Z","jobId":"s1-20260101T000000Z","status":"COMPLETED"}]}]`))
+			return
+		}
 		_, _ = w.Write([]byte(`{"id":"s1","paused":false}`))
 	}))
 	defer srv.Close()
@@ -47,7 +52,7 @@ func TestSchedulesCmd(t *testing.T) {
 			cmd := schedulesCmd()
 			var out bytes.Buffer
 			cmd.SetOut(&out)
-			cmd.SetArgs(append(tc.args, "--api", srv.URL))
+			cmd.SetArgs(append(tc.args, "--api", srv.URL, "--output", "json"))
 			if err := cmd.ExecuteContext(context.Background()); err != nil {
 				t.Fatal(err)
 			}
@@ -59,7 +64,19 @@ func TestSchedulesCmd(t *testing.T) {
 			}
 		})
 	}
+	var table bytes.Buffer
 	cmd := schedulesCmd()
+	cmd.SetOut(&table)
+	cmd.SetArgs([]string{"list", "--api", srv.URL})
+	if err := cmd.ExecuteContext(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	want := "ID  STATE   SPEC      OVERLAP  NEXT RUN              LAST RUN\n" +
+		"s1  ACTIVE  every 1h  SKIP     2026-01-01T01:00:00Z  2026-01-01T00:00:00Z COMPLETED s1-20260101T000000Z\n"
+	if table.String() != want {
+		t.Fatalf("schedules list printed\n%s\nwant\n%s", table.String(), want)
+	}
+	cmd = schedulesCmd()
 	cmd.SetArgs([]string{"create", "--file", filepath.Join(t.TempDir(), "missing.json"), "--api", srv.URL})
 	cmd.SetOut(io.Discard)
 	cmd.SetErr(io.Discard)

@@ -43,6 +43,21 @@ func (e *Error) Error() string {
 	return s
 }
 
+// UnreachableError is a request that got no HTTP answer: the server is down, the address is
+// wrong or the connection broke.
+type UnreachableError struct {
+	BaseURL string
+	Err     error
+}
+
+// Error says where the client tried and what went wrong.
+func (e *UnreachableError) Error() string {
+	return fmt.Sprintf("calling the relmongo API at %s: %v", e.BaseURL, e.Err)
+}
+
+// Unwrap returns the transport error.
+func (e *UnreachableError) Unwrap() error { return e.Err }
+
 // Do sends a request with an optional JSON body (a []byte is sent as is) and decodes a 200
 // response into out (when non-nil). Other statuses return *Error.
 func (c *Client) Do(ctx context.Context, method, path string, body, out any) error {
@@ -69,7 +84,10 @@ func (c *Client) Do(ctx context.Context, method, path string, body, out any) err
 	}
 	resp, err := c.HTTP.Do(req)
 	if err != nil {
-		return fmt.Errorf("calling the relmongo API at %s: %w", c.BaseURL, err)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return &UnreachableError{BaseURL: c.BaseURL, Err: err}
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(resp.Body)
@@ -93,35 +111,6 @@ func (c *Client) Do(ctx context.Context, method, path string, body, out any) err
 		}
 	}
 	return nil
-}
-
-// Job is the part of the job status object clients usually read.
-type Job struct {
-	ID           string `json:"id"`
-	ProjectID    string `json:"projectId"`
-	Status       string `json:"status"`
-	FailureError *struct {
-		ErrorType string `json:"errorType"`
-		Message   string `json:"message"`
-	} `json:"failureError,omitempty"`
-	Statistics struct {
-		ElapsedSeconds      int64    `json:"elapsedSeconds"`
-		TotalTableCount     int      `json:"totalTableCount"`
-		RemainingTableCount int      `json:"remainingTableCount"`
-		MigratedTables      []string `json:"migratedTables"`
-		TotalEvents         int64    `json:"totalEvents"`
-		TotalEventsSeen     int64    `json:"totalEventsSeen"`
-		TotalEventSize      int64    `json:"totalEventSize"`
-		SnapshotCompleted   bool     `json:"snapshotCompleted"`
-	} `json:"statistics"`
-	Links struct {
-		TemporalUI string `json:"temporalUi"`
-	} `json:"links"`
-}
-
-// Terminal reports whether the job can no longer change.
-func (j *Job) Terminal() bool {
-	return j.Status == "COMPLETED" || j.Status == "FAILED" || j.Status == "CANCELLED"
 }
 
 // WaitJob polls a job until it is terminal or ctx ends, calling progress (if non-nil) on each poll.
