@@ -8,7 +8,13 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
+	"go.mongodb.org/mongo-driver/bson"
+	commonpb "go.temporal.io/api/common/v1"
+	"go.temporal.io/sdk/client"
+
+	"github.com/relmongo/relmongo/internal/apiclient"
 	"github.com/relmongo/relmongo/internal/savedconn"
 )
 
@@ -193,4 +199,89 @@ func TestSavedConnectionProject(t *testing.T) {
 		!strings.Contains(apiErr.Description, "is a POSTGRESQL connection") {
 		t.Errorf("type mismatch: %d %+v", status, apiErr)
 	}
+}
+
+// TestScheduleSavedConnection creates a schedule whose job saves both connections: the schedule
+// then holds them by id only (no ciphertext, no password), a triggered run resolves them and
+// completes with exact data, and once the source connection is deleted the next run fails with a
+// setup error that names it — proof that runs resolve saved connections when they fire.
+func TestScheduleSavedConnection(t *testing.T) {
+	t.Parallel()
+	const password = "Pw-sched-saved-0e6b"
+	ctx := context.Background()
+	db, srcURL := itemsDB(t, 5)
+	projectID := importProject(t, []byte(itemProject))
+	sid, srcID, tgtID := "saved-"+randomSuffix(), "e2e-ssrc-"+randomSuffix(), "e2e-stgt-"+randomSuffix()
+	job := jobRequest(projectID, srcURL, db, nil)
+	job["jdbcConnectionDetails"] = map[string]any{"type": "POSTGRESQL", "url": srcURL, "password": password, "id": srcID, "savePassword": true}
+	job["mongodbConnectionDetails"] = map[string]any{"connectionString": targetURI(db), "id": tgtID, "savePassword": true}
+	createSchedule(t, map[string]any{"id": sid, "spec": map[string]any{"interval": "1h"}, "paused": true, "job": job})
+
+	var view struct {
+		Job struct {
+			JDBCConnectionID  string `json:"jdbcConnectionId"`
+			MongoConnectionID string `json:"mongodbConnectionId"`
+		} `json:"job"`
+	}
+	if err := e2e.api.Do(ctx, http.MethodGet, "/api/v1/schedules/"+sid, nil, &view); err != nil {
+		t.Fatal(err)
+	}
+	if view.Job.JDBCConnectionID != srcID || view.Job.MongoConnectionID != tgtID {
+		t.Fatalf("the schedule names %+v, want %s and %s", view.Job, srcID, tgtID)
+	}
+	desc, err := e2e.stack.Temporal.ScheduleClient().GetHandle(ctx, sid).Describe(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wa, ok := desc.Schedule.Action.(*client.ScheduleWorkflowAction)
+	if !ok || len(wa.Args) != 1 {
+		t.Fatalf("unexpected schedule action %#v", desc.Schedule.Action)
+	}
+	payload, ok := wa.Args[0].(*commonpb.Payload)
+	if !ok {
+		t.Fatalf("unexpected action input %#v", wa.Args[0])
+	}
+	data := string(payload.Data)
+	if !strings.Contains(data, `"sourceConnectionId":"`+srcID+`"`) || !strings.Contains(data, `"source":{"ciphertext":""}`) ||
+		!strings.Contains(data, `"target":{"ciphertext":""}`) || strings.Contains(data, password) {
+		t.Fatalf("the schedule action should hold the saved connections by id only: %s", data)
+	}
+
+	start := time.Now().UTC().Truncate(time.Second).Add(-time.Second)
+	scheduleAction(t, sid, "trigger", nil)
+	runs := waitRun(t, sid, start, 90*time.Second)
+	var first savedJob
+	if err := e2e.api.Do(ctx, http.MethodGet, "/api/v1/jobs/"+runs[0].ID, nil, &first); err != nil {
+		t.Fatal(err)
+	}
+	if first.JDBCConnectionID != srcID || first.MongoConnectionID != tgtID || !strings.Contains(first.JDBCConnectionString, "password=*****") {
+		t.Errorf("the run's job %+v: want the saved ids and the saved source, masked", first)
+	}
+	if n, err := e2e.mongo.Database(db).Collection("items").CountDocuments(ctx, bson.D{}); err != nil || n != 5 {
+		t.Errorf("the run wrote %d documents (%v), want 5", n, err)
+	}
+
+	if err := e2e.api.Do(ctx, http.MethodDelete, "/api/v1/connections/"+srcID, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	// The next run gets another job id, which is the scheduled time to the second.
+	firstAt := runTime(t, sid, runs[0].ID)
+	waitFor(t, 5*time.Second, "the next second", func() bool { return time.Now().UTC().Truncate(time.Second).After(firstAt) })
+	scheduleAction(t, sid, "trigger", nil)
+	waitFor(t, time.Minute, "a failed run after the connection was deleted", func() bool {
+		for _, j := range scheduleJobs(t, sid) {
+			if j.Status != "FAILED" {
+				continue
+			}
+			var full apiclient.Job
+			if err := e2e.api.Do(ctx, http.MethodGet, "/api/v1/jobs/"+j.ID, nil, &full); err != nil {
+				t.Fatal(err)
+			}
+			if full.FailureError == nil || !strings.Contains(full.FailureError.Message, "saved connection "+srcID+" of schedule "+sid+" was deleted") {
+				t.Fatalf("the failed run does not say the saved connection was deleted: %+v", full.FailureError)
+			}
+			return true
+		}
+		return false
+	})
 }
