@@ -107,19 +107,15 @@ func (req *createJobRequest) validate(allowHooks bool) (contract.Options, reques
 		if (req.JDBC.URL == nil || *req.JDBC.URL == "") && req.JDBC.ExistingConnectionID == "" {
 			p.bad("jdbcConnectionDetails.url is required (or existingConnectionId)")
 		}
-		if req.JDBC.ExistingConnectionID != "" || req.JDBC.SavePassword {
-			p.cannot("saved connections (savePassword, existingConnectionId) are not supported yet; send url, user and password")
-		}
+		savedConnectionProblems(&p, "jdbcConnectionDetails", req.JDBC.ID, req.JDBC.ExistingConnectionID, req.JDBC.SavePassword)
 	}
 	if req.Mongo == nil {
 		p.bad("mongodbConnectionDetails is required")
 	} else {
 		if (req.Mongo.ConnectionString == nil || *req.Mongo.ConnectionString == "") && req.Mongo.ExistingConnectionID == "" {
-			p.bad("mongodbConnectionDetails.connectionString is required")
+			p.bad("mongodbConnectionDetails.connectionString is required (or existingConnectionId)")
 		}
-		if req.Mongo.ExistingConnectionID != "" || req.Mongo.SavePassword {
-			p.cannot("saved connections (savePassword, existingConnectionId) are not supported yet; send connectionString")
-		}
+		savedConnectionProblems(&p, "mongodbConnectionDetails", req.Mongo.ID, req.Mongo.ExistingConnectionID, req.Mongo.SavePassword)
 	}
 	opts := contract.Options{Mode: "SNAPSHOT", ErrorHandling: "FAIL", SourceTimeZone: "UTC", ChunkRows: 10000,
 		ChunkBytes: 16 << 20, Parallelism: 2, ChunkWindow: 4, MaxSourceConnections: 8}

@@ -30,6 +30,8 @@ type storedRequest struct {
 	RelationalTableFilters map[string]map[string]json.RawMessage `json:"relationalTableFilters,omitempty"`
 	CollectionFilters      []string                              `json:"collectionFilters,omitempty"`
 	VerificationRequested  bool                                  `json:"verificationRequested"`
+	// The saved connections the job used or saved (ext), echoed in the status object.
+	savedIDs
 }
 
 func (s *Server) createJob(w http.ResponseWriter, r *http.Request) {
@@ -60,6 +62,9 @@ func (s *Server) createJob(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	proj, src, mongoURI, targetKey := pj.proj, pj.src, pj.mongoURI, pj.targetKey
+	if !s.saveConnections(w, r, pj.use) {
+		return
+	}
 	jobID := uuid.NewString()
 	input := contract.MigrationInput{
 		JobID: jobID, ProjectID: *req.ProjectID, Project: proj,
@@ -72,7 +77,7 @@ func (s *Server) createJob(w http.ResponseWriter, r *http.Request) {
 	}
 	projDoc, _ := json.Marshal(proj)
 	filters, _ := json.Marshal(req.RelationalTableFilters)
-	sr := storedRequest{Options: opts, CollectionFilters: req.CollectionFilters, VerificationRequested: verif.Enabled}
+	sr := storedRequest{Options: opts, CollectionFilters: req.CollectionFilters, VerificationRequested: verif.Enabled, savedIDs: pj.use.ids}
 	_ = json.Unmarshal(filters, &sr.RelationalTableFilters)
 	reqDoc, _ := json.Marshal(sr)
 	job := store.Job{
@@ -217,12 +222,20 @@ type preparedJob struct {
 	targetKey string
 	conns     contract.Connections
 	plans     []project.CollectionPlan
+	// use is what the request does with saved connections; its saves are written by the caller
+	// once its own checks have passed too.
+	use connectionUse
 }
 
-// prepareJob loads the project of a validated request, parses both connections, runs the
-// time-boxed preflight and seals the secrets; on a problem it answers the request and returns false.
+// prepareJob loads the project of a validated request, completes its connections from the saved
+// ones it names, parses both connections, runs the time-boxed preflight, seals the secrets and
+// plans the saves savePassword asks for; on a problem it answers the request and returns false.
 func (s *Server) prepareJob(w http.ResponseWriter, r *http.Request, req *createJobRequest) (*preparedJob, bool) {
 	proj, ok := s.loadProject(w, r, *req.ProjectID)
+	if !ok {
+		return nil, false
+	}
+	use, ok := s.resolveSaved(w, r, req.JDBC, req.Mongo)
 	if !ok {
 		return nil, false
 	}
@@ -265,6 +278,9 @@ func (s *Server) prepareJob(w http.ResponseWriter, r *http.Request, req *createJ
 		s.writeError(w, http.StatusInternalServerError, "internal error sealing the connection", "", "")
 		return nil, false
 	}
-	return &preparedJob{proj: proj, src: src, mongoURI: mongoURI, targetKey: targetKey, plans: check.Plans,
+	if !s.planSaves(w, &use, req.JDBC, src, req.Mongo, mongoURI) {
+		return nil, false
+	}
+	return &preparedJob{proj: proj, src: src, mongoURI: mongoURI, targetKey: targetKey, plans: check.Plans, use: use,
 		conns: contract.Connections{SourceType: *req.JDBC.Type, Source: srcSealed, Target: tgtSealed}}, true
 }

@@ -139,7 +139,8 @@ func (s *Server) listParams(w http.ResponseWriter, r *http.Request, defaultSort 
 }
 
 // createProjectRequest is the body of POST /project (API.md, Projects, ext): create a project from
-// a live source with a default mapping. The connection is used once and never stored.
+// a live source with a default mapping. The connection is stored only as a saved connection
+// (savePassword), never in the project.
 type createProjectRequest struct {
 	Name    *string      `json:"name"`
 	JDBC    *jdbcDetails `json:"jdbcConnectionDetails"`
@@ -154,6 +155,8 @@ type createProjectRequest struct {
 type createProjectResponse struct {
 	Project *project.Project `json:"project"`
 	Reasons []project.Reason `json:"reasons"`
+	// JDBCConnectionID (ext) is the saved connection the project was read from or saved to.
+	JDBCConnectionID string `json:"jdbcConnectionId,omitempty"`
 }
 
 // tableSelector is one element of createProjectRequest.Tables, resolved against its schemas.
@@ -184,12 +187,10 @@ func (req *createProjectRequest) validate() ([]tableSelector, requestProblems) {
 		}
 		if req.JDBC.URL == nil || *req.JDBC.URL == "" {
 			if req.JDBC.ExistingConnectionID == "" {
-				p.bad("jdbcConnectionDetails.url is required")
+				p.bad("jdbcConnectionDetails.url is required (or existingConnectionId)")
 			}
 		}
-		if req.JDBC.ExistingConnectionID != "" || req.JDBC.SavePassword {
-			p.cannot("saved connections (savePassword, existingConnectionId) are not supported yet; send url, user and password")
-		}
+		savedConnectionProblems(&p, "jdbcConnectionDetails", req.JDBC.ID, req.JDBC.ExistingConnectionID, req.JDBC.SavePassword)
 	}
 	if len(req.Schemas) == 0 && !sqlite {
 		p.bad("schemas must list at least one schema to read (e.g. [\"public\"])")
@@ -248,6 +249,10 @@ func (s *Server) createProject(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, http.StatusUnprocessableEntity, "the project cannot be created", strings.Join(probs.unrunning, "; "), "")
 		return
 	}
+	use, ok := s.resolveSaved(w, r, req.JDBC, nil)
+	if !ok {
+		return
+	}
 	src, err := connstr.ParseSource(*req.JDBC.Type, *req.JDBC.URL, req.JDBC.User, req.JDBC.Password)
 	if errors.Is(err, connstr.ErrUnsupportedType) {
 		s.writeError(w, http.StatusUnprocessableEntity, "the project cannot be created", err.Error(), "")
@@ -292,6 +297,10 @@ func (s *Server) createProject(w http.ResponseWriter, r *http.Request) {
 			ps.Error()+"; list the tables to map in tables[] to leave these out", "")
 		return
 	}
+	// The source was read and mapped: its connection is worth saving (savePassword).
+	if !s.planSaves(w, &use, req.JDBC, src, nil, "") || !s.saveConnections(w, r, use) {
+		return
+	}
 	now := s.now().UTC().Truncate(time.Millisecond)
 	p.ID, p.LastModified = uuid.NewString(), &now
 	doc, err := json.Marshal(p)
@@ -309,7 +318,7 @@ func (s *Server) createProject(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.log.Info("project created from source", "project", p.ID, "mapping", *req.Mapping, "tables", len(cat.Tables), "collections", len(p.Collections))
-	writeJSON(w, http.StatusOK, createProjectResponse{Project: p, Reasons: reasons})
+	writeJSON(w, http.StatusOK, createProjectResponse{Project: p, Reasons: reasons, JDBCConnectionID: use.ids.JDBC})
 }
 
 // introspectSource opens the source with one connection, reads its catalog and closes it. The

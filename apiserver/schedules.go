@@ -23,6 +23,7 @@ import (
 	"github.com/relmongo/relmongo/internal/connstr"
 	"github.com/relmongo/relmongo/internal/contract"
 	"github.com/relmongo/relmongo/internal/project"
+	"github.com/relmongo/relmongo/internal/secret"
 )
 
 // maxScheduleIDLen keeps "<scheduleId>-<yyyymmddThhmmssZ>" job IDs short.
@@ -90,6 +91,11 @@ type scheduleJobView struct {
 	MongoConnectionString    string          `json:"mongodbConnectionString"`
 	Request                  json.RawMessage `json:"request,omitempty"`
 	CollectionFiltersApplied []string        `json:"collectionFilters,omitempty"`
+
+	// JDBCConnectionID and MongoConnectionID name the saved connections each run resolves
+	// when it fires.
+	JDBCConnectionID  string `json:"jdbcConnectionId,omitempty"`
+	MongoConnectionID string `json:"mongodbConnectionId,omitempty"`
 }
 
 // scheduleRun is one recent action of a schedule and the job it ran.
@@ -299,14 +305,26 @@ func (s *Server) buildRun(w http.ResponseWriter, r *http.Request, id string, req
 				" has none (exclude its collection with job.collectionFilters, or give the table a primary key)", "")
 		return contract.ScheduledRunInput{}, false
 	}
+	if !s.saveConnections(w, r, pj.use) {
+		return contract.ScheduledRunInput{}, false
+	}
+	// A saved connection used as it is saved is held by id, not as ciphertext: each run
+	// resolves it when it fires, so saving it again (a rotated password) applies to later runs.
+	conns := pj.conns
+	if id := pj.use.refs.JDBC; id != "" {
+		conns.Source, conns.SourceConnectionID = secret.Sealed{}, id
+	}
+	if id := pj.use.refs.Mongo; id != "" {
+		conns.Target, conns.TargetConnectionID = secret.Sealed{}, id
+	}
 	filters, _ := json.Marshal(req.RelationalTableFilters)
-	sr := storedRequest{Options: opts, CollectionFilters: req.CollectionFilters, VerificationRequested: verif.Enabled}
+	sr := storedRequest{Options: opts, CollectionFilters: req.CollectionFilters, VerificationRequested: verif.Enabled, savedIDs: pj.use.ids}
 	_ = json.Unmarshal(filters, &sr.RelationalTableFilters)
 	reqDoc, _ := json.Marshal(sr)
 	defDoc, _ := json.Marshal(def)
 	in := contract.ScheduledRunInput{
 		ScheduleID: id,
-		Job: contract.MigrationInput{ProjectID: *req.ProjectID, Connections: pj.conns, Options: opts,
+		Job: contract.MigrationInput{ProjectID: *req.ProjectID, Connections: conns, Options: opts,
 			CollectionFilters: req.CollectionFilters, TableFilters: req.RelationalTableFilters, Verification: verif},
 		Request: reqDoc, TargetKey: pj.targetKey, Definition: defDoc,
 		JDBCConnectionString: pj.src.Masked(), MongoConnectionString: connstr.MaskMongoURI(pj.mongoURI),
@@ -495,7 +513,7 @@ func (s *Server) describeSchedule(ctx context.Context, id string) (*scheduleView
 		InitialWindowStart: def.InitialWindowStart, Lookback: def.Lookback,
 		Job: scheduleJobView{ProjectID: in.Job.ProjectID, SourceType: in.Job.Connections.SourceType,
 			JDBCConnectionString: in.JDBCConnectionString, MongoConnectionString: in.MongoConnectionString,
-			Request: in.Request},
+			Request: in.Request, JDBCConnectionID: in.Job.Connections.SourceConnectionID, MongoConnectionID: in.Job.Connections.TargetConnectionID},
 		NextRuns: []string{}, RecentRuns: []scheduleRun{}, RunningWorkflows: []string{},
 	}
 	if desc.Schedule.State != nil {

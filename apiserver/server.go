@@ -122,6 +122,7 @@ func (s *Server) router() *mux.Router {
 	api.HandleFunc("/openapi.json", s.openapi).Methods(http.MethodGet)
 	s.controlRoutes(api)
 	s.scheduleRoutes(api)
+	s.connectionRoutes(api)
 	methodNotAllowed := func(w http.ResponseWriter, req *http.Request, allowed []string) {
 		w.Header().Set("Allow", strings.Join(allowed, ", "))
 		s.writeError(w, http.StatusMethodNotAllowed, fmt.Sprintf("method %s is not allowed on %s", req.Method, req.URL.Path),

@@ -37,6 +37,9 @@ type jobStatus struct {
 	FailureError            *contract.FailureError                `json:"failureError,omitempty"`
 	Metadata                metadata                              `json:"metadata"`
 	Links                   links                                 `json:"links"`
+
+	// savedIDs (ext) name the saved connections the job used or saved.
+	savedIDs
 }
 
 type statistics struct {
@@ -112,7 +115,7 @@ func (s *Server) statusOf(ctx context.Context, j store.Job) (*jobStatus, error) 
 		ID: j.ID, ProjectID: j.ProjectID, SubmittedAt: j.SubmittedAt.UTC().Format(time.RFC3339), ScheduleID: j.ScheduleID,
 		Status: j.Status, CdcStatus: "NOT_STARTED", Options: req.Options,
 		RelationalTableFilters: req.RelationalTableFilters, CollectionFilters: req.CollectionFilters,
-		JDBCConnectionString: j.JDBCConnectionString, MongoDBConnectionString: j.MongoConnectionString,
+		JDBCConnectionString: j.JDBCConnectionString, MongoDBConnectionString: j.MongoConnectionString, savedIDs: req.savedIDs,
 		Metadata:   metadata{VerificationRequested: req.VerificationRequested, VerificationStatus: j.VerificationStatus},
 		JobUpdates: []jobEvent{},
 	}

@@ -182,8 +182,6 @@ func TestCreateProjectFromSource(t *testing.T) {
 		unreachable := createBody("r-"+randomSuffix(), "postgres://postgres:"+password+"@127.0.0.1:1/x?sslmode=disable&connect_timeout=2", "ONE_TO_ONE")
 		mysql := createBody("m-"+randomSuffix(), "jdbc:mysql://127.0.0.1/x", "ONE_TO_ONE")
 		mysql["jdbcConnectionDetails"].(map[string]any)["type"] = "MYSQL"
-		saved := createBody("v-"+randomSuffix(), srcURL, "ONE_TO_ONE")
-		saved["jdbcConnectionDetails"].(map[string]any)["savePassword"] = true
 		tests := []struct {
 			name  string
 			body  map[string]any
@@ -193,7 +191,6 @@ func TestCreateProjectFromSource(t *testing.T) {
 			{"schema without tables", noSchema, []string{"no_such_schema"}},
 			{"unreachable source", unreachable, []string{"127.0.0.1:1"}},
 			{"unsupported database", mysql, []string{"MySQL"}},
-			{"saved connections", saved, []string{"savePassword"}},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {

@@ -17,9 +17,10 @@ var scheduledStartTime = temporal.NewSearchAttributeKeyTime("TemporalScheduledSt
 // ScheduledRun is ScheduledRunWorkflow, the action of a relmongo schedule. Its job ID is
 // "<scheduleId>-<yyyymmddThhmmssZ>" of the scheduled time (read from the search attribute, so
 // replays see the same value; Temporal's own workflow ID for the action holds colons). It creates
-// the job record and the window, passes the window parameters for the root tables' filters, then runs
-// MigrationWorkflow as a child whose workflow ID is the job ID and waits for it, so the
-// schedule's overlap policy governs jobs, not just this wrapper.
+// the job record and the window (resolving the saved connections the schedule names), passes the
+// window parameters for the root tables' filters, then runs MigrationWorkflow as a child whose
+// workflow ID is the job ID and waits for it, so the schedule's overlap policy governs jobs, not
+// just this wrapper.
 func ScheduledRun(ctx workflow.Context, in contract.ScheduledRunInput) error {
 	at, ok := workflow.GetTypedSearchAttributes(ctx).GetTime(scheduledStartTime)
 	if !ok {
@@ -37,6 +38,9 @@ func ScheduledRun(ctx workflow.Context, in contract.ScheduledRunInput) error {
 	job := in.Job
 	job.JobID = jobID
 	job.Project = win.Project
+	if win.Connections != nil {
+		job.Connections = *win.Connections
+	}
 	// Prepare binds these in the filters of the collections' root tables only.
 	job.WindowParams = map[string]string{"windowStart": win.WindowStart, "windowEnd": win.WindowEnd, "scheduledTime": win.WindowEnd}
 	var projectName string

@@ -14,6 +14,7 @@ import (
 
 	"github.com/relmongo/relmongo/internal/contract"
 	"github.com/relmongo/relmongo/internal/project"
+	"github.com/relmongo/relmongo/internal/secret"
 )
 
 // TestScheduledRun: the run's job ID comes from the scheduled time, the job record is created
@@ -28,11 +29,15 @@ func TestScheduledRun(t *testing.T) {
 		// relmongo's search attributes), so the job's workflow gets them too.
 		registered bool
 		createErr  error
-		wantJobID  string
-		wantChild  bool
+		// conns are the connections CreateScheduledJob resolved (nil: none saved).
+		conns     *contract.Connections
+		wantJobID string
+		wantChild bool
 	}{
 		{name: "scheduled", attr: true, wantJobID: "nightly-20261203T150405Z", wantChild: true},
 		{name: "scheduled, search attributes registered", attr: true, registered: true, wantJobID: "nightly-20261203T150405Z", wantChild: true},
+		{name: "saved connections resolved", attr: true, wantJobID: "nightly-20261203T150405Z", wantChild: true,
+			conns: &contract.Connections{SourceType: "POSTGRESQL", Source: secret.Sealed{Ciphertext: "v1:resolved"}, Target: secret.Sealed{Ciphertext: "v1:t"}, SourceConnectionID: "src"}},
 		{name: "record fails", attr: true, createErr: temporal.NewNonRetryableApplicationError("project deleted", contract.ErrTypeSetup, nil),
 			wantJobID: "nightly-20261203T150405Z"},
 	}
@@ -48,7 +53,7 @@ func TestScheduledRun(t *testing.T) {
 					return contract.CreateScheduledJobResult{}, tc.createErr
 				}
 				return contract.CreateScheduledJobResult{WindowStart: "1970-01-01T00:00:00Z", WindowEnd: in.ScheduledTime,
-					Project: &project.Project{Name: "now"}}, nil
+					Project: &project.Project{Name: "now"}, Connections: tc.conns}, nil
 			}, activity.RegisterOptions{Name: contract.CreateScheduledJobActivity})
 			var child contract.MigrationInput
 			var childID string
@@ -73,7 +78,8 @@ func TestScheduledRun(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			env.ExecuteWorkflow(contract.ScheduledRunWorkflow, contract.ScheduledRunInput{ScheduleID: "nightly", Job: contract.MigrationInput{ProjectID: "p1"},
+			action := contract.Connections{SourceType: "POSTGRESQL", SourceConnectionID: "src", Target: secret.Sealed{Ciphertext: "v1:t"}}
+			env.ExecuteWorkflow(contract.ScheduledRunWorkflow, contract.ScheduledRunInput{ScheduleID: "nightly", Job: contract.MigrationInput{ProjectID: "p1", Connections: action},
 				JDBCConnectionString: "jdbc:postgresql://h:5432/db?user=u&password=*****", MongoConnectionString: "mongodb://h:27017/t"})
 			if !env.IsWorkflowCompleted() {
 				t.Fatal("the workflow did not complete")
@@ -102,6 +108,13 @@ func TestScheduledRun(t *testing.T) {
 			}
 			if !maps.Equal(childAttrs, wantAttrs) {
 				t.Errorf("child search attributes %v, want %v", childAttrs, wantAttrs)
+			}
+			wantConns := action
+			if tc.conns != nil {
+				wantConns = *tc.conns
+			}
+			if child.Connections != wantConns {
+				t.Errorf("child connections %+v, want %+v", child.Connections, wantConns)
 			}
 			want := map[string]string{"windowStart": "1970-01-01T00:00:00Z", "windowEnd": "2026-12-03T15:04:05Z", "scheduledTime": "2026-12-03T15:04:05Z"}
 			for k, v := range want {

@@ -22,6 +22,9 @@ type devFlags struct {
 	apiToken      string
 	maxJobs       int
 	legacyCodes   bool
+	// testHooks accepts the test-only "testHooks" field of job requests (hidden flag: the
+	// end-to-end tests that run the dev binary throttle jobs with it).
+	testHooks bool
 }
 
 func defaultDataDir() string {
@@ -41,12 +44,14 @@ func (f *devFlags) register(cmd *cobra.Command, embeddedMongoDefault bool) {
 	cmd.Flags().IntVar(&f.mongoPort, "mongo-port", 27017, "port of the embedded MongoDB-compatible server (127.0.0.1)")
 	cmd.Flags().IntVar(&f.maxJobs, "max-concurrent-jobs", 0, "jobs in progress at once (0 = no limit; 1 = Relational Migrator's one job at a time); more -> 409")
 	cmd.Flags().BoolVar(&f.legacyCodes, "rm-legacy-status-codes", false, "answer with Relational Migrator 1.13-1.18's status codes (440, 470, 400) for old scripts")
+	cmd.Flags().BoolVar(&f.testHooks, "allow-test-hooks", false, "TEST ONLY: accept the testHooks field of job requests (throttling, injected faults)")
+	_ = cmd.Flags().MarkHidden("allow-test-hooks")
 	cmd.Flags().StringVar(&f.apiToken, "api-token", envOr("RELMONGO_API_TOKEN", ""), "require Authorization: Bearer <token> on the API; needed with a non-loopback --api-addr (env RELMONGO_API_TOKEN)")
 }
 
 func (f *devFlags) config() stack.Config {
 	return stack.Config{DataDir: f.dataDir, TemporalPort: f.temporalPort, UIPort: f.uiPort, EmbeddedMongo: f.embeddedMongo, MongoPort: f.mongoPort, APIAddr: f.apiAddr, APIToken: f.apiToken,
-		MaxConcurrentJobs: f.maxJobs, LegacyStatusCodes: f.legacyCodes}
+		MaxConcurrentJobs: f.maxJobs, LegacyStatusCodes: f.legacyCodes, AllowTestHooks: f.testHooks}
 }
 
 func devCmd(g *globals) *cobra.Command {

@@ -27,6 +27,11 @@ type Connections struct {
 	SourceType string        `json:"sourceType"`
 	Source     secret.Sealed `json:"source"`
 	Target     secret.Sealed `json:"target"`
+	// SourceConnectionID and TargetConnectionID name saved connections in a schedule's action,
+	// whose Source or Target is then empty: each run resolves them as they are when it fires
+	// (CreateScheduledJob), so a connection saved again applies to the next runs.
+	SourceConnectionID string `json:"sourceConnectionId,omitempty"`
+	TargetConnectionID string `json:"targetConnectionId,omitempty"`
 }
 
 // SourceSecret is the plaintext sealed in Connections.Source.
@@ -286,4 +291,7 @@ type CreateScheduledJobResult struct {
 	WindowStart string           `json:"windowStart"`
 	WindowEnd   string           `json:"windowEnd"`
 	Project     *project.Project `json:"project"`
+	// Connections are the run's connections with the saved ones that the schedule names
+	// resolved and sealed; nil when it names none.
+	Connections *Connections `json:"connections,omitempty"`
 }

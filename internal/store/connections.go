@@ -76,3 +76,29 @@ func (s *Store) DeleteConnection(ctx context.Context, id string) error {
 		return nil
 	})
 }
+
+// ListConnections returns every saved connection, oldest first (ties by id), for listings that
+// show them masked; callers must not send Sealed anywhere.
+func (s *Store) ListConnections(ctx context.Context) ([]Connection, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT id, kind, masked_url, sealed, created_at FROM connections ORDER BY created_at, id`)
+	if err != nil {
+		return nil, fmt.Errorf("listing connections: %w", err)
+	}
+	defer rows.Close()
+	var out []Connection
+	for rows.Next() {
+		var (
+			c       Connection
+			created int64
+		)
+		if err := rows.Scan(&c.ID, &c.Kind, &c.MaskedURL, &c.Sealed, &created); err != nil {
+			return nil, fmt.Errorf("listing connections: %w", err)
+		}
+		c.CreatedAt = fromMillis(created)
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("listing connections: %w", err)
+	}
+	return out, nil
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -47,6 +48,20 @@ func testConnections(t *testing.T, b backend) {
 				t.Fatalf("got %+v, want %+v", got, *w)
 			}
 		})
+	}
+	if err := s.PutConnection(ctx, Connection{ID: "a0", Kind: "MONGODB", MaskedURL: "mongodb://h/db", Sealed: []byte{7}, CreatedAt: at(1)}); err != nil {
+		t.Fatal(err)
+	}
+	list, err := s.ListConnections(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, c := range list {
+		ids = append(ids, c.ID+"/"+c.Kind+"/"+c.MaskedURL)
+	}
+	if got, want := strings.Join(ids, ","), "c1/JDBC/new,a0/MONGODB/mongodb://h/db"; got != want {
+		t.Fatalf("ListConnections = %s, want %s (oldest first)", got, want)
 	}
 	if _, err := s.GetConnection(ctx, "nope"); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("GetConnection(unknown): got %v, want ErrNotFound", err)
