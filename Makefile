@@ -22,7 +22,7 @@ unit:
 	$(GO) test -race -count=1 $(UNIT_PKGS)
 
 e2e:
-	$(GO) test -count=1 -timeout 20m ./tests/...
+	$(GO) test -count=1 -timeout 40m ./tests/...
 
 ## demo: Chinook (SQLite, built from the embedded script) into the embedded MongoDB on the embedded dev stack.
 ## DEMO_FLAGS=--exit stops when the job is done; DEMO_FLAGS='--source postgres' reads Chinook from PostgreSQL.
