@@ -258,7 +258,7 @@ func TestComposeProblems(t *testing.T) {
 		{"unknown flag", `"--listen"`, `"--listn"`, "service relmongo-api: `relmongo api --listn"},
 		{"unknown command", `command: ["worker"]`, `command: ["wroker"]`, `service relmongo-worker: unknown command "wroker" for "relmongo" Did you mean this? worker`},
 		{"healthcheck flag", `"list", "--api"`, `"list", "--apy"`, "service relmongo-api: healthcheck: `relmongo schedules list --apy"},
-		{"unread variable", "RELMONGO_STORE: /data", "RELMONGO_STOR: /data", "sets RELMONGO_STOR, which relmongo never reads"},
+		{"unread variable", "RELMONGO_STORE: postgres:", "RELMONGO_STOR: postgres:", "sets RELMONGO_STOR, which relmongo never reads"},
 		{"port", `"127.0.0.1:8278:8278"`, `"127.0.0.1:8278:8279"`, "publishes container port 8279 but relmongo api listens on 0.0.0.0:8278"},
 		{"public port", `"127.0.0.1:27017:27017"`, `"27017:27017"`, `service mongo: port "27017:27017" is not published on 127.0.0.1 only`},
 		{"no token", "      RELMONGO_API_TOKEN: ${RELMONGO_API_TOKEN:?set RELMONGO_API_TOKEN in .env}\n", "", "refusing to listen on 0.0.0.0:8278 without an API token"},
