@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
+	"runtime/pprof"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -120,10 +122,18 @@ func apiCmd(g *globals) *cobra.Command {
 func workerCmd(g *globals) *cobra.Command {
 	f := &clusterFlags{}
 	var maxActivities int
+	var cpuProfile string
 	cmd := &cobra.Command{
 		Use:   "worker",
 		Short: "Run workflows and activities against an existing Temporal cluster (run many to scale out)",
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if cpuProfile != "" {
+				stop, err := startCPUProfile(cpuProfile)
+				if err != nil {
+					return err
+				}
+				defer stop()
+			}
 			st, tc, key, err := f.open(cmd.Context(), g)
 			if err != nil {
 				return err
@@ -146,5 +156,22 @@ func workerCmd(g *globals) *cobra.Command {
 	}
 	f.register(cmd)
 	cmd.Flags().IntVar(&maxActivities, "max-concurrent-activities", 0, "activities this process runs at once (0 = SDK default)")
+	// Hidden: for the benchmark (tests/bench -profile-dir), not for operators.
+	cmd.Flags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file")
+	_ = cmd.Flags().MarkHidden("cpuprofile")
 	return cmd
+}
+
+// startCPUProfile profiles the process until the returned function is called (at a clean exit:
+// the benchmark stops its workers with SIGINT).
+func startCPUProfile(path string) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("--cpuprofile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("--cpuprofile: %w", err)
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }

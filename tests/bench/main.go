@@ -40,6 +40,7 @@ type config struct {
 	latencyRuns   int
 	jobTimeout    time.Duration
 	jobOptions    string
+	profileDir    string
 }
 
 func main() {
@@ -76,6 +77,7 @@ func parseFlags(args []string) (*config, error) {
 	fs.IntVar(&c.latencyRuns, "latency-runs", 3, "one-row jobs run to measure POST->COMPLETED latency")
 	fs.DurationVar(&c.jobTimeout, "job-timeout", 30*time.Minute, "longest a single job may run")
 	fs.StringVar(&c.jobOptions, "job-options", "", "extra JSON merged into every job's options, e.g. '{\"chunkRows\":20000}'")
+	fs.StringVar(&c.profileDir, "profile-dir", "", "write a CPU profile of each job's worker process here (worker-<job>.pprof)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
