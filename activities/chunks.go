@@ -238,20 +238,29 @@ func (r *chunkRun) copy(ctx context.Context, src source.Source) error {
 			return pace()
 		})
 	} else {
-		// Embedded tables are read for a group of root rows with one query per table. A group is
-		// the whole chunk unless its root rows alone pass a quarter of chunkBytes, which leaves room
-		// for the children in memory.
+		// Embedded tables are read for a group of root rows with one query per table. The rows of
+		// a group and of its children are all in memory at once, so a group holds at most one
+		// batch of root rows, and fewer when the previous group's rows with their children passed
+		// a quarter of chunkBytes (the rest is left to the documents being built and written).
+		var childBytes int64
 		fetch := func(t *project.TablePlan, keys [][]string, fn func(source.Row) error) error {
-			return snap.ReadByKeys(ctx, *t, keys, fn)
+			return snap.ReadByKeys(ctx, *t, keys, func(row source.Row) error {
+				childBytes += rowBytes(row)
+				return fn(row)
+			})
 		}
 		var group []source.Row
 		groupBytes := int64(0)
 		limit := max(r.in.Options.ChunkBytes/4, 1)
+		groupRows := batchDocs
 		buildGroup := func() error {
 			if len(group) == 0 {
 				return nil
 			}
+			childBytes = 0
 			err := r.builder.BuildChunk(group, fetch, add)
+			groupRows = nextGroupRows(len(group), groupBytes+childBytes, limit, batchDocs)
+			clear(group) // the rows are garbage now: let them go before the next group is read
 			group, groupBytes = group[:0], 0
 			return err
 		}
@@ -259,7 +268,7 @@ func (r *chunkRun) copy(ctx context.Context, src source.Source) error {
 			r.progress.RowsRead++
 			group = append(group, slices.Clone(row))
 			groupBytes += rowBytes(row)
-			if groupBytes >= limit {
+			if groupBytes >= limit || len(group) >= groupRows {
 				if err := buildGroup(); err != nil {
 					return err
 				}
@@ -278,6 +287,16 @@ func (r *chunkRun) copy(ctx context.Context, src source.Source) error {
 	}
 	r.progress.Done = true
 	return r.save(ctx)
+}
+
+// nextGroupRows sizes the next group of root rows from the last one: rows root rows that took
+// bytes with their children. It keeps a group's estimated bytes under limit, between 1 and most.
+func nextGroupRows(rows int, bytes, limit int64, most int) int {
+	if rows <= 0 || bytes <= 0 {
+		return most
+	}
+	perRow := max(bytes/int64(rows), 1)
+	return int(max(min(limit/perRow, int64(most)), 1))
 }
 
 // rowBytes estimates the memory of a row, to bound a group of root rows.
