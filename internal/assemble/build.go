@@ -3,6 +3,7 @@ package assemble
 import (
 	"crypto/sha256"
 	"fmt"
+	"strconv"
 
 	"go.mongodb.org/mongo-driver/bson"
 	"go.mongodb.org/mongo-driver/bson/bsontype"
@@ -148,22 +149,27 @@ func (a *assembly) convertRow(t *tableAsm, row source.Row) ([]bsoncore.Value, *R
 			continue
 		}
 		val, note, err := convert.Value(t.cols[i], row[i], a.b.opts)
-		name := c.Name
-		if t.parent != nil {
-			name = t.plan.Table.String() + "." + c.Name
-		}
 		if err != nil {
-			return nil, a.recordError(name, err.Error())
+			return nil, a.recordError(t.columnName(i), err.Error())
 		}
 		if err := convert.CheckTarget(val, a.b.limits); err != nil {
-			return nil, a.recordError(name, err.Error()+" (the target cannot store it)")
+			return nil, a.recordError(t.columnName(i), err.Error()+" (the target cannot store it)")
 		}
 		vals[i] = val
 		if note != 0 {
-			a.b.count(name, note)
+			a.b.count(t.columnName(i), note)
 		}
 	}
 	return vals, nil
+}
+
+// columnName names column i for record errors and notes: plain for the root table,
+// "schema.table.column" for an embedded table. It is built only when needed, not per value.
+func (t *tableAsm) columnName(i int) string {
+	if t.parent == nil {
+		return t.plan.Columns[i].Name
+	}
+	return t.plan.Table.String() + "." + t.plan.Columns[i].Name
 }
 
 func (b *Builder) count(column string, note convert.Note) {
@@ -227,7 +233,7 @@ func (a *assembly) appendEmbedded(doc []byte, n *node, parentRow source.Row) ([]
 			if rerr != nil {
 				return nil, rerr
 			}
-			key := fmt.Sprint(i)
+			key := strconv.Itoa(i) // no allocation below 100 elements, unlike fmt
 			switch {
 			case p.Primitive && (t.primitiveCol < 0 || r[t.primitiveCol] == nil):
 				arr = bsoncore.AppendNullElement(arr, key)
