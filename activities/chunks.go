@@ -160,7 +160,8 @@ func (a *Activities) CopyChunk(ctx context.Context, in contract.CopyChunkInput) 
 	if err != nil {
 		return contract.CopyChunkResult{}, setupError(err)
 	}
-	run := &chunkRun{a: a, in: in, target: target, builder: builder, collection: in.Plan.Name,
+	// lastSave starts now: a chunk that takes less than progressInterval saves once, at its end.
+	run := &chunkRun{a: a, in: in, target: target, builder: builder, collection: in.Plan.Name, lastSave: time.Now(),
 		progress: store.ChunkProgress{JobID: in.JobID, Collection: in.Plan.Name, Seq: in.Chunk.Seq}}
 	info := activity.GetInfo(ctx)
 	if h := in.Hooks.FailChunkOnce; h != nil && *h == in.Chunk.Seq && info.Attempt == 1 {

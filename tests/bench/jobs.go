@@ -396,6 +396,9 @@ func runJobs(ctx context.Context, cfg *config, b *benchStack, src *source, res *
 		return err
 	}
 	for _, s := range specs {
+		if !cfg.runs(s.name) {
+			continue
+		}
 		r, err := b.runJob(ctx, cfg, src, s)
 		if err != nil {
 			return err
