@@ -239,10 +239,12 @@ func (r *chunkRun) copy(ctx context.Context, src source.Source) error {
 			return pace()
 		})
 	} else {
-		// Embedded tables are read for a group of root rows with one query per table. The rows of
-		// a group and of its children are all in memory at once, so a group holds at most one
-		// batch of root rows, and fewer when the previous group's rows with their children passed
-		// a quarter of chunkBytes (the rest is left to the documents being built and written).
+		// Embedded tables are read for a group of root rows with one query per table, once the
+		// chunk's root rows are read: the snapshot's connection serves one query at a time. The
+		// rows of a group and of its children are in memory together, so a group holds at most
+		// one batch of root rows, and fewer when the previous group's rows with their children
+		// passed a quarter of chunkBytes (the rest is left to the documents being built and
+		// written).
 		var childBytes int64
 		fetch := func(t *project.TablePlan, keys [][]string, fn func(source.Row) error) error {
 			return snap.ReadByKeys(ctx, *t, keys, func(row source.Row) error {
@@ -250,34 +252,26 @@ func (r *chunkRun) copy(ctx context.Context, src source.Source) error {
 				return fn(row)
 			})
 		}
-		var group []source.Row
-		groupBytes := int64(0)
-		limit := max(r.in.Options.ChunkBytes/4, 1)
-		groupRows := batchDocs
-		buildGroup := func() error {
-			if len(group) == 0 {
-				return nil
-			}
-			childBytes = 0
-			err := r.builder.BuildChunk(group, fetch, add)
-			groupRows = nextGroupRows(len(group), groupBytes+childBytes, limit, batchDocs)
-			clear(group) // the rows are garbage now: let them go before the next group is read
-			group, groupBytes = group[:0], 0
-			return err
-		}
+		var roots []source.Row
 		err = snap.ReadRange(ctx, r.in.Plan.Root, c.Lower, c.Upper, func(row source.Row) error {
 			r.progress.RowsRead++
-			group = append(group, slices.Clone(row))
-			groupBytes += rowBytes(row)
-			if groupBytes >= limit || len(group) >= groupRows {
-				if err := buildGroup(); err != nil {
-					return err
-				}
-			}
+			roots = append(roots, slices.Clone(row))
 			return pace()
 		})
-		if err == nil {
-			err = buildGroup()
+		limit := max(r.in.Options.ChunkBytes/4, 1)
+		groupRows := batchDocs
+		for len(roots) > 0 && err == nil {
+			n := 0
+			groupBytes := int64(0)
+			for n < len(roots) && n < groupRows && (n == 0 || groupBytes < limit) {
+				groupBytes += rowBytes(roots[n])
+				n++
+			}
+			childBytes = 0
+			err = r.builder.BuildChunk(roots[:n], fetch, add)
+			groupRows = nextGroupRows(n, groupBytes+childBytes, limit, batchDocs)
+			clear(roots[:n]) // built: let the rows go while the next group is read
+			roots = roots[n:]
 		}
 	}
 	if err != nil {
