@@ -26,6 +26,10 @@ type tableAsm struct {
 	// of the matching ParentColumns (text) in the parent's rows.
 	linkIdx, parentIdx []int
 	primitiveCol       int
+	// vals is convertRow's result buffer, reused from row to row: a row's values are appended to
+	// its document before the next row of the same table is converted (every table of the tree
+	// has its own tableAsm, even a table embedded in itself).
+	vals []bsoncore.Value
 }
 
 // node is one field of an output level: a column (col >= 0), a sub-document (children), or an
@@ -143,7 +147,11 @@ func (a *assembly) recordError(column, reason string) *RecordError {
 
 // convertRow converts the values of a row that are emitted or part of the key.
 func (a *assembly) convertRow(t *tableAsm, row source.Row) ([]bsoncore.Value, *RecordError) {
-	vals := make([]bsoncore.Value, len(t.cols))
+	if t.vals == nil {
+		t.vals = make([]bsoncore.Value, len(t.cols))
+	}
+	vals := t.vals
+	clear(vals)
 	for i, c := range t.plan.Columns {
 		if row[i] == nil || (len(c.Output) == 0 && c.KeyPart == 0) {
 			continue
