@@ -40,7 +40,7 @@ func newBuilder(plan *project.CollectionPlan, sourceTimeZone string, target *mon
 // root row read, before its document is built (counters, throttling). It is the one read ->
 // convert -> assemble path of the copy and of verification.
 func assembleRange(ctx context.Context, snap source.Snapshot, builder *assemble.Builder, plan *project.CollectionPlan,
-	lower, upper []string, chunkBytes int64, onRow func() error, emit assemble.Emit) error {
+	lower, upper []string, chunkBytes int64, maxGroupRows int, onRow func() error, emit assemble.Emit) error {
 	if !builder.HasEmbedded() {
 		// Flat documents stream: one row in, one document out.
 		return snap.ReadRange(ctx, plan.Root, lower, upper, func(row source.Row) error {
@@ -50,36 +50,40 @@ func assembleRange(ctx context.Context, snap source.Snapshot, builder *assemble.
 			return emit(builder.Build(row))
 		})
 	}
-	// Embedded tables are read for a group of root rows with one query per table. A group is the
-	// whole range unless its root rows alone pass a quarter of chunkBytes, which leaves room for
-	// the children in memory.
+	// Embedded tables are read for a group of root rows with one query per table, once the
+	// range's root rows are read: the snapshot's connection serves one query at a time. The rows
+	// of a group and of its children are in memory together, so a group holds at most
+	// maxGroupRows root rows, and fewer when the previous group's rows with their children passed
+	// a quarter of chunkBytes (the rest is left to the documents being built and written).
+	var childBytes int64
 	fetch := func(t *project.TablePlan, keys [][]string, fn func(source.Row) error) error {
-		return snap.ReadByKeys(ctx, *t, keys, fn)
+		return snap.ReadByKeys(ctx, *t, keys, func(row source.Row) error {
+			childBytes += rowBytes(row)
+			return fn(row)
+		})
 	}
-	var group []source.Row
-	groupBytes := int64(0)
-	limit := max(chunkBytes/4, 1)
-	buildGroup := func() error {
-		if len(group) == 0 {
-			return nil
-		}
-		err := builder.BuildChunk(group, fetch, emit)
-		group, groupBytes = group[:0], 0
-		return err
-	}
+	var roots []source.Row
 	err := snap.ReadRange(ctx, plan.Root, lower, upper, func(row source.Row) error {
 		if err := onRow(); err != nil {
 			return err
 		}
-		group = append(group, slices.Clone(row))
-		groupBytes += rowBytes(row)
-		if groupBytes >= limit {
-			return buildGroup()
-		}
+		roots = append(roots, slices.Clone(row))
 		return nil
 	})
-	if err != nil {
-		return err
+	limit := max(chunkBytes/4, 1)
+	groupRows := max(maxGroupRows, 1)
+	for len(roots) > 0 && err == nil {
+		n := 0
+		groupBytes := int64(0)
+		for n < len(roots) && n < groupRows && (n == 0 || groupBytes < limit) {
+			groupBytes += rowBytes(roots[n])
+			n++
+		}
+		childBytes = 0
+		err = builder.BuildChunk(roots[:n], fetch, emit)
+		groupRows = nextGroupRows(n, groupBytes+childBytes, limit, max(maxGroupRows, 1))
+		clear(roots[:n]) // built: let the rows go while the next group is read
+		roots = roots[n:]
 	}
-	return buildGroup()
+	return err
 }

@@ -236,7 +236,7 @@ func (r *verifyRun) compareRange(ctx context.Context, lower, upper []string) err
 		BeforeFind: r.alterHook(),
 	}
 	recordErrors := int64(0)
-	err = assembleRange(ctx, snap, r.builder, &r.in.Plan, lower, upper, r.in.Options.ChunkBytes, func() error { return nil },
+	err = assembleRange(ctx, snap, r.builder, &r.in.Plan, lower, upper, r.in.Options.ChunkBytes, maxBatchDocs, func() error { return nil },
 		func(doc bson.Raw, rerr *assemble.RecordError) error {
 			if rerr != nil {
 				recordErrors++

@@ -96,9 +96,23 @@ func (t *sqlTable) fields(r []any, skip ...string) bson.D {
 // from PostgreSQL following MAPPING.md.
 func TestChinookEmbeddedDocuments(t *testing.T) {
 	t.Parallel()
+	checkChinookEmbedded(t, map[string]any{"chunkRows": 50})
+}
+
+// TestEmbeddingSmallGroups: the same documents when a chunk's root rows are built in many small
+// groups (chunkBytes of 4 KiB leaves room for a root row or a few with their children), each
+// group fetching the rows of every embedded table on its own after the root rows are read.
+func TestEmbeddingSmallGroups(t *testing.T) {
+	t.Parallel()
+	checkChinookEmbedded(t, map[string]any{"chunkRows": 5000, "chunkBytes": 4096})
+}
+
+// checkChinookEmbedded runs the Chinook project with opts and compares every collection with
+// documents built here from the source tables.
+func checkChinookEmbedded(t *testing.T, opts map[string]any) {
 	db, srcURL := chinookDB(t)
 	projectID := importProject(t, chinook.PostgresProject())
-	runJob(t, jobRequest(projectID, srcURL, db, map[string]any{"chunkRows": 50}))
+	runJob(t, jobRequest(projectID, srcURL, db, opts))
 	conn := pgConn(t, srcURL)
 	artist := loadTable(t, conn, "artist", "artist_id")
 	album := loadTable(t, conn, "album", "album_id")

@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"runtime/pprof"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -156,10 +158,18 @@ func workerCmd(g *globals) *cobra.Command {
 	f := &clusterFlags{}
 	var maxActivities int
 	var metricsAddr, metricsToken string
+	var cpuProfile string
 	cmd := &cobra.Command{
 		Use:   "worker",
 		Short: "Run workflows and activities against an existing Temporal cluster (run many to scale out)",
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if cpuProfile != "" {
+				stop, err := startCPUProfile(cpuProfile)
+				if err != nil {
+					return err
+				}
+				defer stop()
+			}
 			if err := checkMetricsListen(metricsAddr, metricsToken); err != nil {
 				return err
 			}
@@ -204,6 +214,9 @@ func workerCmd(g *globals) *cobra.Command {
 	cmd.Flags().IntVar(&maxActivities, "max-concurrent-activities", 0, "activities this process runs at once (0 = SDK default)")
 	cmd.Flags().StringVar(&metricsAddr, "metrics-addr", envOr("RELMONGO_METRICS_ADDR", ""), "serve this worker's Prometheus metrics on http://<addr>/metrics, e.g. 127.0.0.1:9478 (\"\" = off; env RELMONGO_METRICS_ADDR); beyond 127.0.0.1 it needs --metrics-token")
 	cmd.Flags().StringVar(&metricsToken, "metrics-token", envOr("RELMONGO_METRICS_TOKEN", ""), "require Authorization: Bearer <token> on the worker's /metrics (env RELMONGO_METRICS_TOKEN)")
+	// Hidden: for the benchmark (tests/bench -profile-dir), not for operators.
+	cmd.Flags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file")
+	_ = cmd.Flags().MarkHidden("cpuprofile")
 	return cmd
 }
 
@@ -238,4 +251,18 @@ func serveMetrics(addr string, h http.Handler) (stop func(), err error) {
 		defer cancel()
 		_ = hs.Shutdown(ctx)
 	}, nil
+}
+
+// startCPUProfile profiles the process until the returned function is called (at a clean exit:
+// the benchmark stops its workers with SIGINT).
+func startCPUProfile(path string) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("--cpuprofile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("--cpuprofile: %w", err)
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }

@@ -62,6 +62,13 @@ type Builder struct {
 	counts  map[string]map[convert.Note]int64
 	// tables lists the embedded tables parents-first, the order in which they are fetched.
 	tables []*tableAsm
+	// checkDocs: the assembled document needs a CheckTarget walk of its own. Every value is
+	// checked when it is converted; what only the whole document shows is a field name of the
+	// plan the target refuses, or an array inside a primitive array, and most plans have
+	// neither, which spares a second walk of every document.
+	checkDocs bool
+	// lastDoc is the size of the previous document, the first guess of the next one's buffer.
+	lastDoc int
 }
 
 // New prepares a builder for plan. limits describes what the target cannot store.
@@ -88,7 +95,46 @@ func New(plan *project.CollectionPlan, opts convert.Options, limits convert.Targ
 		b.tables = append(b.tables, t)
 		queue = append(queue, t.children...)
 	}
+	b.checkDocs = needsDocCheck(b.root, limits)
+	if limits.NoDottedOrDollarKeys && plan.KeyHandling == project.KeyWrapped {
+		for _, i := range b.keyCols {
+			b.checkDocs = b.checkDocs || badFieldName(plan.Root.Columns[i].IDName)
+		}
+	}
 	return b, nil
+}
+
+// needsDocCheck reports whether documents of t's tree can hold something the target refuses
+// that no value check sees (see Builder.checkDocs).
+func needsDocCheck(t *tableAsm, limits convert.TargetLimits) bool {
+	if limits.NoNestedArrays && t.plan.Primitive && t.plan.Kind == project.KindEmbeddedArray {
+		return true
+	}
+	if limits.NoDottedOrDollarKeys {
+		var bad func(nodes []*node) bool
+		bad = func(nodes []*node) bool {
+			for _, n := range nodes {
+				if n.name != "" && badFieldName(n.name) || bad(n.children) {
+					return true
+				}
+			}
+			return false
+		}
+		if bad(t.fields) {
+			return true
+		}
+	}
+	for _, ch := range t.children {
+		if needsDocCheck(ch, limits) {
+			return true
+		}
+	}
+	return false
+}
+
+// badFieldName mirrors CheckTarget's rule for field names: no '.', no leading '$'.
+func badFieldName(name string) bool {
+	return strings.Contains(name, ".") || strings.HasPrefix(name, "$")
 }
 
 // HasEmbedded reports whether documents need rows of other tables (then BuildChunk fetches them).

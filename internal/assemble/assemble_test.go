@@ -551,3 +551,47 @@ func cloneTable(t project.TablePlan) project.TablePlan {
 	t.Embedded = emb
 	return t
 }
+
+// TestDocumentCheck: a document is walked again for the target only when its plan can produce
+// what no value check sees — a field name the target refuses, or a primitive array (whose
+// elements may be arrays) — and the walk still refuses such a document.
+func TestDocumentCheck(t *testing.T) {
+	f := newFixture(t)
+	ferret := convert.TargetLimits{NoNestedArrays: true, NoDottedOrDollarKeys: true, NoNULInStrings: true}
+	flat := func() *project.CollectionPlan {
+		return f.plan(project.Settings{}, project.Collection{Name: "artists", Table: ref("artist")})
+	}
+	dollar := flat()
+	dollar.Root.Columns[1].Output = []string{"$name"}
+	primitive := f.plan(project.Settings{}, project.Collection{Name: "artists", Table: ref("artist"),
+		Embedded: embed(project.Embedded{Kind: project.KindEmbeddedArray, Field: "titles", Table: ref("album"), Primitive: true,
+			Fields: map[string]project.Field{"album_id": {Exclude: true}, "artist_id": {Exclude: true}}})})
+	for _, tc := range []struct {
+		name   string
+		plan   *project.CollectionPlan
+		limits convert.TargetLimits
+		want   bool
+	}{
+		{"flat plan, FerretDB", flat(), ferret, false},
+		{"'$' field name, FerretDB", dollar, ferret, true},
+		{"'$' field name, MongoDB", dollar, convert.TargetLimits{}, false},
+		{"primitive array, FerretDB", primitive, ferret, true},
+		{"primitive array, names only", primitive, convert.TargetLimits{NoDottedOrDollarKeys: true}, false},
+	} {
+		b, err := New(tc.plan, convert.Options{}, tc.limits)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if b.checkDocs != tc.want {
+			t.Errorf("%s: checkDocs = %v, want %v", tc.name, b.checkDocs, tc.want)
+		}
+	}
+	b, err := New(dollar, convert.Options{}, ferret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rerr := b.Build(f.row(&dollar.Root, rec{"artist_id": int64(1), "name": "AC/DC"}))
+	if rerr == nil || !strings.Contains(rerr.Reason, `the field name "$name" at $."$name" cannot be stored by the target database`) {
+		t.Errorf("a '$' field name on FerretDB: %v", rerr)
+	}
+}

@@ -3,6 +3,7 @@ package assemble
 import (
 	"crypto/sha256"
 	"fmt"
+	"strconv"
 
 	"go.mongodb.org/mongo-driver/bson"
 	"go.mongodb.org/mongo-driver/bson/bsontype"
@@ -25,6 +26,10 @@ type tableAsm struct {
 	// of the matching ParentColumns (text) in the parent's rows.
 	linkIdx, parentIdx []int
 	primitiveCol       int
+	// vals is convertRow's result buffer, reused from row to row: a row's values are appended to
+	// its document before the next row of the same table is converted (every table of the tree
+	// has its own tableAsm, even a table embedded in itself).
+	vals []bsoncore.Value
 }
 
 // node is one field of an output level: a column (col >= 0), a sub-document (children), or an
@@ -114,18 +119,23 @@ func (b *Builder) build(row source.Row, related map[*tableAsm]map[string][]sourc
 	if err != nil {
 		return nil, a.recordError("", err.Error())
 	}
-	idx, doc := bsoncore.AppendDocumentStart(nil)
+	// One allocation of about the right size per document (documents of a table are alike),
+	// instead of the slice doubling its way up field by field.
+	idx, doc := bsoncore.AppendDocumentStart(make([]byte, 0, min(b.lastDoc+b.lastDoc/8+64, MaxDocumentBytes)))
 	doc = bsoncore.AppendValueElement(doc, "_id", id)
 	doc, rerr = a.appendFields(doc, b.root, b.root.fields, row, vals)
 	if rerr != nil {
 		return nil, rerr
 	}
 	doc, _ = bsoncore.AppendDocumentEnd(doc, idx)
+	b.lastDoc = len(doc)
 	if len(doc) > MaxDocumentBytes {
 		return nil, a.recordError("", fmt.Sprintf("the document is %d bytes, over MongoDB's 16 MiB limit%s", len(doc), a.largestArray(b.root, row)))
 	}
-	if err := convert.CheckTarget(bsoncore.Value{Type: bsontype.EmbeddedDocument, Data: doc}, b.limits); err != nil {
-		return nil, a.recordError("", err.Error()+" (the target cannot store it)")
+	if b.checkDocs {
+		if err := convert.CheckTarget(bsoncore.Value{Type: bsontype.EmbeddedDocument, Data: doc}, b.limits); err != nil {
+			return nil, a.recordError("", err.Error()+" (the target cannot store it)")
+		}
 	}
 	return bson.Raw(doc), nil
 }
@@ -137,28 +147,37 @@ func (a *assembly) recordError(column, reason string) *RecordError {
 
 // convertRow converts the values of a row that are emitted or part of the key.
 func (a *assembly) convertRow(t *tableAsm, row source.Row) ([]bsoncore.Value, *RecordError) {
-	vals := make([]bsoncore.Value, len(t.cols))
+	if t.vals == nil {
+		t.vals = make([]bsoncore.Value, len(t.cols))
+	}
+	vals := t.vals
+	clear(vals)
 	for i, c := range t.plan.Columns {
 		if row[i] == nil || (len(c.Output) == 0 && c.KeyPart == 0) {
 			continue
 		}
 		val, note, err := convert.Value(t.cols[i], row[i], a.b.opts)
-		name := c.Name
-		if t.parent != nil {
-			name = t.plan.Table.String() + "." + c.Name
-		}
 		if err != nil {
-			return nil, a.recordError(name, err.Error())
+			return nil, a.recordError(t.columnName(i), err.Error())
 		}
 		if err := convert.CheckTarget(val, a.b.limits); err != nil {
-			return nil, a.recordError(name, err.Error()+" (the target cannot store it)")
+			return nil, a.recordError(t.columnName(i), err.Error()+" (the target cannot store it)")
 		}
 		vals[i] = val
 		if note != 0 {
-			a.b.count(name, note)
+			a.b.count(t.columnName(i), note)
 		}
 	}
 	return vals, nil
+}
+
+// columnName names column i for record errors and notes: plain for the root table,
+// "schema.table.column" for an embedded table. It is built only when needed, not per value.
+func (t *tableAsm) columnName(i int) string {
+	if t.parent == nil {
+		return t.plan.Columns[i].Name
+	}
+	return t.plan.Table.String() + "." + t.plan.Columns[i].Name
 }
 
 func (b *Builder) count(column string, note convert.Note) {
@@ -222,7 +241,7 @@ func (a *assembly) appendEmbedded(doc []byte, n *node, parentRow source.Row) ([]
 			if rerr != nil {
 				return nil, rerr
 			}
-			key := fmt.Sprint(i)
+			key := strconv.Itoa(i) // no allocation below 100 elements, unlike fmt
 			switch {
 			case p.Primitive && (t.primitiveCol < 0 || r[t.primitiveCol] == nil):
 				arr = bsoncore.AppendNullElement(arr, key)

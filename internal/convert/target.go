@@ -1,6 +1,8 @@
 package convert
 
 import (
+	"bytes"
+	"encoding/binary"
 	"fmt"
 	"math"
 	"strconv"
@@ -46,11 +48,28 @@ func CheckTarget(v bsoncore.Value, caps TargetLimits) error {
 
 type targetChecker struct {
 	caps TargetLimits
-	path []string
+	// path holds the keys from the checked value down to the current element; it is formatted
+	// only for an error, since every document of a job is checked and almost all pass.
+	path []pathStep
+}
+
+// pathStep is one key of the path: an array index or a quoted field name.
+type pathStep struct {
+	key     []byte // aliases the checked value
+	inArray bool
 }
 
 func (c *targetChecker) where() string {
-	return "$" + strings.Join(c.path, "")
+	var b strings.Builder
+	b.WriteByte('$')
+	for _, s := range c.path {
+		if s.inArray {
+			b.WriteString("[" + string(s.key) + "]")
+		} else {
+			b.WriteString("." + strconv.Quote(string(s.key)))
+		}
+	}
+	return b.String()
 }
 
 func (c *targetChecker) refuse(what, remedy string) *Error {
@@ -79,11 +98,15 @@ func (c *targetChecker) check(v bsoncore.Value, inArray bool) error {
 			return c.refuse("a Decimal128 value", "override the field type to STRING (exact text) or DOUBLE, or use a target that stores Decimal128 (MongoDB)")
 		}
 	case bsontype.String:
-		s, ok := v.StringValueOK()
-		if !ok {
+		// The bytes of the string (int32 length, text, NUL), read in place: no copy per value.
+		var l int32
+		if len(v.Data) >= 4 {
+			l = int32(binary.LittleEndian.Uint32(v.Data))
+		}
+		if l <= 0 || int(l) > len(v.Data)-4 {
 			return fmt.Errorf("checking value at %s: malformed string", c.where())
 		}
-		if c.caps.NoNULInStrings && strings.IndexByte(s, 0) >= 0 {
+		if c.caps.NoNULInStrings && bytes.IndexByte(v.Data[4:4+l-1], 0) >= 0 {
 			return c.refuse("a string containing a NUL character", "override the field type to BINARY, clean the data, or use MongoDB")
 		}
 	case bsontype.EmbeddedDocument:
@@ -116,13 +139,11 @@ func (c *targetChecker) checkElements(doc bsoncore.Document, isArray bool) error
 			return fmt.Errorf("checking value at %s: malformed element", c.where())
 		}
 		rem = rest
-		key := elem.Key()
-		if isArray {
-			c.path = append(c.path, "["+key+"]")
-		} else {
-			c.path = append(c.path, "."+strconv.Quote(key))
-			if c.caps.NoDottedOrDollarKeys && (strings.Contains(key, ".") || strings.HasPrefix(key, "$")) {
-				return c.refuse("the field name "+strconv.Quote(key), "field names containing '.' or starting with '$' need a target that accepts them (MongoDB 5+); rename the source column or key")
+		key := elem.KeyBytes()
+		c.path = append(c.path, pathStep{key: key, inArray: isArray})
+		if !isArray {
+			if c.caps.NoDottedOrDollarKeys && (bytes.IndexByte(key, '.') >= 0 || len(key) > 0 && key[0] == '$') {
+				return c.refuse("the field name "+strconv.Quote(string(key)), "field names containing '.' or starting with '$' need a target that accepts them (MongoDB 5+); rename the source column or key")
 			}
 		}
 		if err := c.check(elem.Value(), isArray); err != nil {

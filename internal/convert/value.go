@@ -243,7 +243,11 @@ func uuidOf(col Column, v any) ([16]byte, error) {
 	return [16]byte{}, goTypeErr(col, v)
 }
 
-// BSON value constructors.
+// BSON value constructors. Each allocates the exact size at once: appending to nil would grow
+// a string's buffer three times (length, text, terminator), and a value is made per column per row.
+
+// boolData are the two Boolean payloads; values share them, as nothing writes into a Value's Data.
+var boolData = [2][]byte{{0}, {1}}
 
 func int32Value(i int32) bsoncore.Value {
 	return bsoncore.Value{Type: bsontype.Int32, Data: bsoncore.AppendInt32(nil, i)}
@@ -262,15 +266,22 @@ func decimalValue(d primitive.Decimal128) bsoncore.Value {
 }
 
 func boolValue(b bool) bsoncore.Value {
-	return bsoncore.Value{Type: bsontype.Boolean, Data: bsoncore.AppendBoolean(nil, b)}
+	if b {
+		return bsoncore.Value{Type: bsontype.Boolean, Data: boolData[1]}
+	}
+	return bsoncore.Value{Type: bsontype.Boolean, Data: boolData[0]}
 }
 
 func stringValue(s string) bsoncore.Value {
-	return bsoncore.Value{Type: bsontype.String, Data: bsoncore.AppendString(nil, s)}
+	return bsoncore.Value{Type: bsontype.String, Data: bsoncore.AppendString(make([]byte, 0, 4+len(s)+1), s)}
 }
 
 func binaryValue(subtype byte, b []byte) bsoncore.Value {
-	return bsoncore.Value{Type: bsontype.Binary, Data: bsoncore.AppendBinary(nil, subtype, b)}
+	n := 4 + 1 + len(b)
+	if subtype == bsontype.BinaryBinaryOld {
+		n += 4
+	}
+	return bsoncore.Value{Type: bsontype.Binary, Data: bsoncore.AppendBinary(make([]byte, 0, n), subtype, b)}
 }
 
 func dateValue(ms int64) bsoncore.Value {

@@ -49,6 +49,22 @@ func (c *ceiling) add(t trial) {
 	}
 }
 
+// trials returns the trials of a ceiling that may not have been measured (nil).
+func (c *ceiling) trials() []trial {
+	if c == nil {
+		return nil
+	}
+	return c.Trials
+}
+
+// final returns the full-size rerun of a ceiling that may not have been measured (nil).
+func (c *ceiling) final() *trial {
+	if c == nil {
+		return nil
+	}
+	return c.Final
+}
+
 // headline is the figure ratios use: the full-size rerun when there is one.
 func (c *ceiling) headline() trial {
 	if c.Final != nil {

@@ -87,7 +87,7 @@ type workerProc struct {
 
 // startWorker starts a worker process and waits until it polls the task queue, so a job's
 // clock does not include the worker's start.
-func (b *benchStack) startWorker(ctx context.Context, name string) (*workerProc, error) {
+func (b *benchStack) startWorker(ctx context.Context, cfg *config, name string) (*workerProc, error) {
 	logPath := filepath.Join(b.dir, name+".log")
 	lf, err := os.Create(logPath)
 	if err != nil {
@@ -95,6 +95,9 @@ func (b *benchStack) startWorker(ctx context.Context, name string) (*workerProc,
 	}
 	cmd := exec.Command(b.bin, "worker", "--temporal-address", b.st.Dev.TemporalAddress(), "--namespace", b.st.Dev.Namespace(),
 		"--store", b.st.StorePath, "--log-level", "warn")
+	if cfg.profileDir != "" {
+		cmd.Args = append(cmd.Args, "--cpuprofile", filepath.Join(cfg.profileDir, name+".pprof"))
+	}
 	cmd.Env = append(os.Environ(), "RELMONGO_SECRET_KEY="+b.key)
 	cmd.Stdout, cmd.Stderr = lf, lf
 	if err := cmd.Start(); err != nil {
@@ -240,7 +243,7 @@ func (b *benchStack) runJob(ctx context.Context, cfg *config, src *source, spec 
 	_ = b.mongo.Database(target).Drop(ctx)
 	defer b.mongo.Database(target).Drop(context.Background()) //nolint:errcheck // frees FerretDB's disk
 
-	w, err := b.startWorker(ctx, "worker-"+spec.name)
+	w, err := b.startWorker(ctx, cfg, "worker-"+spec.name)
 	if err != nil {
 		return nil, err
 	}
@@ -317,7 +320,7 @@ type latencyResult struct {
 // latency runs one-row jobs back to back on one (already polling) worker, polling status
 // every 10 ms so the poll interval hardly adds to the figure.
 func (b *benchStack) latency(ctx context.Context, cfg *config, src *source, projectID string) (*latencyResult, error) {
-	w, err := b.startWorker(ctx, "worker-latency")
+	w, err := b.startWorker(ctx, cfg, "worker-latency")
 	if err != nil {
 		return nil, err
 	}
@@ -393,6 +396,9 @@ func runJobs(ctx context.Context, cfg *config, b *benchStack, src *source, res *
 		return err
 	}
 	for _, s := range specs {
+		if !cfg.runs(s.name) {
+			continue
+		}
 		r, err := b.runJob(ctx, cfg, src, s)
 		if err != nil {
 			return err

@@ -19,6 +19,8 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -40,6 +42,8 @@ type config struct {
 	latencyRuns   int
 	jobTimeout    time.Duration
 	jobOptions    string
+	profileDir    string
+	only          []string // job names to run; empty = all
 }
 
 func main() {
@@ -76,8 +80,15 @@ func parseFlags(args []string) (*config, error) {
 	fs.IntVar(&c.latencyRuns, "latency-runs", 3, "one-row jobs run to measure POST->COMPLETED latency")
 	fs.DurationVar(&c.jobTimeout, "job-timeout", 30*time.Minute, "longest a single job may run")
 	fs.StringVar(&c.jobOptions, "job-options", "", "extra JSON merged into every job's options, e.g. '{\"chunkRows\":20000}'")
+	fs.StringVar(&c.profileDir, "profile-dir", "", "write a CPU profile of each job's worker process here (worker-<job>.pprof)")
+	only := fs.String("only", "", "comma-separated jobs to run (flat, orders_embedded, flat_discard; default all); without flat the write ceiling is skipped")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
+	}
+	for name := range strings.SplitSeq(*only, ",") {
+		if name = strings.TrimSpace(name); name != "" {
+			c.only = append(c.only, name)
+		}
 	}
 	var err error
 	if c.batchSizes, err = parseInts("-batch-sizes", *batches); err != nil {
@@ -160,9 +171,11 @@ func run(ctx context.Context, cfg *config) (err error) {
 	}
 	defer b.close()
 
-	progress("measuring the write ceiling (unordered insertMany into the embedded FerretDB)")
-	if res.WriteCeiling, err = writeCeiling(ctx, cfg, b.mongo); err != nil {
-		return err
+	if cfg.runs("flat") {
+		progress("measuring the write ceiling (unordered insertMany into the embedded FerretDB)")
+		if res.WriteCeiling, err = writeCeiling(ctx, cfg, b.mongo); err != nil {
+			return err
+		}
 	}
 
 	if err = runJobs(ctx, cfg, b, src, res); err != nil {
@@ -176,6 +189,11 @@ func run(ctx context.Context, cfg *config) (err error) {
 	}
 	progress("wrote %s", cfg.out)
 	return nil
+}
+
+// runs reports whether the job named name is selected by -only.
+func (c *config) runs(name string) bool {
+	return len(c.only) == 0 || slices.Contains(c.only, name)
 }
 
 // progress prints a timestamped line to stderr so the report on stdout stays clean.

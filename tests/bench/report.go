@@ -125,10 +125,10 @@ func printReport(out io.Writer, r *results) {
 	for _, t := range r.ReadCeiling.Trials {
 		fmt.Fprintf(tw, "read ceiling: %s\t%d\t%.2f\t%.0f\t%.1f\t-\t-\t\n", t.Label, t.Rows, t.Seconds, t.RowsPerSec, t.MBPerSec)
 	}
-	for _, t := range r.WriteCeiling.Trials {
+	for _, t := range r.WriteCeiling.trials() {
 		fmt.Fprintf(tw, "write ceiling: %s\t%d\t%.2f\t%.0f\t%.1f\t-\t-\t\n", t.Label, t.Rows, t.Seconds, t.RowsPerSec, t.MBPerSec)
 	}
-	if f := r.WriteCeiling.Final; f != nil {
+	if f := r.WriteCeiling.final(); f != nil {
 		fmt.Fprintf(tw, "write ceiling: %s\t%d\t%.2f\t%.0f\t%.1f\t-\t-\t\n", f.Label, f.Rows, f.Seconds, f.RowsPerSec, f.MBPerSec)
 	}
 	for _, j := range r.Jobs {
@@ -140,8 +140,11 @@ func printReport(out io.Writer, r *results) {
 	if r.Latency != nil {
 		fmt.Fprintf(out, "one-row job POST->COMPLETED: %s s (median %.3f, min %.3f)\n", fmtSecs(r.Latency.Seconds), r.Latency.MedianSeconds, r.Latency.MinSeconds)
 	}
-	fmt.Fprintf(out, "ceilings used for ratios: read %s (%.0f rows/s), write %s (%.0f docs/s)\n\n",
-		r.ReadCeiling.headline().Label, r.ReadCeiling.headline().RowsPerSec, r.WriteCeiling.headline().Label, r.WriteCeiling.headline().RowsPerSec)
+	fmt.Fprintf(out, "read ceiling used for ratios: %s (%.0f rows/s)\n", r.ReadCeiling.headline().Label, r.ReadCeiling.headline().RowsPerSec)
+	if r.WriteCeiling != nil {
+		fmt.Fprintf(out, "write ceiling used for ratios: %s (%.0f docs/s)\n", r.WriteCeiling.headline().Label, r.WriteCeiling.headline().RowsPerSec)
+	}
+	fmt.Fprintln(out)
 	tw = tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "figure\tmeasured\ttarget\tmet")
 	for _, x := range r.Ratios {

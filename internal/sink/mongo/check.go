@@ -1,6 +1,8 @@
 package mongosink
 
 import (
+	"bytes"
+	"encoding/binary"
 	"fmt"
 	"math"
 	"strconv"
@@ -48,7 +50,7 @@ func (t *Target) precheck(index int, doc bson.Raw) *Rejected {
 	if len(doc) > t.maxDocBytes {
 		return reject(id, CodeDocumentTooLarge, "the document is %d bytes, above the target's limit of %d bytes; exclude or split the largest embedded arrays", len(doc), t.maxDocBytes)
 	}
-	c := valueChecker{caps: t.caps, rareTypes: t.rareTypes}
+	c := valueChecker{caps: t.caps, rareTypes: t.rareTypes, keys: make([][]byte, 0, 8)}
 	if path, problem := c.document(bsoncore.Document(doc), ""); problem != "" {
 		return reject(id, CodeUnsupportedValue, "field %q %s, which %s cannot store; change the mapping (a type override or a field rename) or write to MongoDB",
 			path, problem, t.caps.Product)
@@ -60,87 +62,101 @@ func (t *Target) precheck(index int, doc bson.Raw) *Rejected {
 type valueChecker struct {
 	caps      Capabilities
 	rareTypes bool
+	// keys is the path from the document to the element being checked. Paths are joined only
+	// for a problem: every document written to FerretDB is checked, and almost all pass.
+	keys [][]byte
 }
 
 // allSupported reports whether no check is needed at all (MongoDB), which skips the walk.
-func (c valueChecker) allSupported() bool {
+func (c *valueChecker) allSupported() bool {
 	return c.rareTypes && c.caps.Decimal128 && c.caps.NaNInfDoubles && c.caps.NestedArrays &&
 		c.caps.DottedDollarKeys && c.caps.NULInStrings
 }
 
 // document walks doc and returns the dotted path of the first unsupported element and what is
 // wrong with it, or "", "" when everything can be stored.
-func (c valueChecker) document(doc bsoncore.Document, prefix string) (path, problem string) {
+func (c *valueChecker) document(doc bsoncore.Document, prefix string) (path, problem string) {
 	if c.allSupported() {
 		return "", ""
 	}
-	return c.walk(doc, prefix, false)
+	c.keys = c.keys[:0]
+	if problem := c.walk(doc, false); problem != "" {
+		parts := make([]string, 0, len(c.keys)+1)
+		if prefix != "" {
+			parts = append(parts, prefix)
+		}
+		for _, k := range c.keys {
+			parts = append(parts, string(k))
+		}
+		return strings.Join(parts, "."), problem
+	}
+	return "", ""
 }
 
-func (c valueChecker) walk(doc bsoncore.Document, prefix string, isArray bool) (string, string) {
+// walk checks the elements of doc; on a problem, c.keys is left at the offending element.
+func (c *valueChecker) walk(doc bsoncore.Document, isArray bool) string {
 	length, rest, ok := bsoncore.ReadLength(doc)
 	if !ok || int(length) > len(doc) || length < 5 {
-		return prefix, "is malformed BSON"
+		return "is malformed BSON"
 	}
 	rest = rest[:length-5] // without the length prefix and trailing NUL
 	for len(rest) > 0 {
 		elem, next, ok := bsoncore.ReadElement(rest)
 		if !ok {
-			return prefix, "is malformed BSON"
+			return "is malformed BSON"
 		}
 		rest = next
-		key := elem.Key()
-		path := key
-		if prefix != "" {
-			path = prefix + "." + key
+		key := elem.KeyBytes()
+		c.keys = append(c.keys, key)
+		if !isArray && !c.caps.DottedDollarKeys && (bytes.IndexByte(key, '.') >= 0 || len(key) > 0 && key[0] == '$') {
+			return "has a name that contains '.' or starts with '$'"
 		}
-		if !isArray && !c.caps.DottedDollarKeys && (strings.Contains(key, ".") || strings.HasPrefix(key, "$")) {
-			return path, "has a name that contains '.' or starts with '$'"
+		if problem := c.value(elem.Value(), isArray); problem != "" {
+			return problem
 		}
-		v := elem.Value()
-		if p, problem := c.value(v, path, isArray); problem != "" {
-			return p, problem
-		}
+		c.keys = c.keys[:len(c.keys)-1]
 	}
-	return "", ""
+	return ""
 }
 
-func (c valueChecker) value(v bsoncore.Value, path string, inArray bool) (string, string) {
+func (c *valueChecker) value(v bsoncore.Value, inArray bool) string {
 	switch v.Type {
 	case bsontype.Double:
 		f, ok := v.DoubleOK()
 		if ok && !c.caps.NaNInfDoubles && (math.IsNaN(f) || math.IsInf(f, 0)) {
-			return path, "holds the double " + strconv.FormatFloat(f, 'g', -1, 64)
+			return "holds the double " + strconv.FormatFloat(f, 'g', -1, 64)
 		}
 	case bsontype.Decimal128:
 		if !c.caps.Decimal128 {
-			return path, "holds a Decimal128 value"
+			return "holds a Decimal128 value"
 		}
 	case bsontype.String:
-		s, ok := v.StringValueOK()
-		if ok && !c.caps.NULInStrings && strings.ContainsRune(s, 0) {
-			return path, "holds a string with a NUL character"
+		// The text in place (int32 length, bytes, NUL): no copy per value.
+		if !c.caps.NULInStrings && len(v.Data) > 4 {
+			if l := int(int32(binary.LittleEndian.Uint32(v.Data))); l > 0 && l <= len(v.Data)-4 && bytes.IndexByte(v.Data[4:4+l-1], 0) >= 0 {
+				return "holds a string with a NUL character"
+			}
 		}
 	case bsontype.EmbeddedDocument:
 		d, ok := v.DocumentOK()
 		if !ok {
-			return path, "is malformed BSON"
+			return "is malformed BSON"
 		}
-		return c.walk(d, path, false)
+		return c.walk(d, false)
 	case bsontype.Array:
 		if inArray && !c.caps.NestedArrays {
-			return path, "is an array directly inside an array"
+			return "is an array directly inside an array"
 		}
 		a, ok := v.ArrayOK()
 		if !ok {
-			return path, "is malformed BSON"
+			return "is malformed BSON"
 		}
-		return c.walk(bsoncore.Document(a), path, true)
+		return c.walk(bsoncore.Document(a), true)
 	case bsontype.Undefined, bsontype.DBPointer, bsontype.JavaScript, bsontype.Symbol,
 		bsontype.CodeWithScope, bsontype.MinKey, bsontype.MaxKey:
 		if !c.rareTypes {
-			return path, "holds a value of BSON type " + v.Type.String()
+			return "holds a value of BSON type " + v.Type.String()
 		}
 	}
-	return "", ""
+	return ""
 }

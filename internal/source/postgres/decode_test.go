@@ -34,7 +34,7 @@ func adminURL() string {
 
 // testDB creates a fresh database named relmongo_test_<suffix> (with extra CREATE DATABASE
 // options), drops it at cleanup and returns its connection string.
-func testDB(t *testing.T, options string) string {
+func testDB(t testing.TB, options string) string {
 	t.Helper()
 	ctx := context.Background()
 	admin, err := pgx.Connect(ctx, adminURL())
@@ -63,7 +63,7 @@ func testDB(t *testing.T, options string) string {
 	return fmt.Sprintf("postgres://%s@%s:%d/%s?sslmode=disable", cfg.User, cfg.Host, cfg.Port, name)
 }
 
-func execAll(t *testing.T, url string, stmts ...string) {
+func execAll(t testing.TB, url string, stmts ...string) {
 	t.Helper()
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, url)
