@@ -274,12 +274,47 @@ func rowBytes(row source.Row) int64 {
 	return n
 }
 
+// keepAliveEvery spaces the heartbeats of a write in flight: well under copyActivity's one-minute
+// heartbeat timeout.
+const keepAliveEvery = 15 * time.Second
+
+// keepAlive heartbeats every keepAliveEvery until stop is called. A batch write can legitimately
+// outlast the heartbeat timeout (on FerretDB the delete+insert rewrite of existing documents scans
+// the collection and may run up to its own five-minute bound): without these heartbeats Temporal
+// would time the attempt out and retry the chunk, which then rewrites again, for ever. Only a
+// write in flight is kept alive, so a worker that hangs elsewhere still times out.
+func keepAlive(ctx context.Context, rowsRead int64) (stop func()) {
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(keepAliveEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				activity.RecordHeartbeat(ctx, rowsRead)
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		<-finished
+	}
+}
+
 // flush writes the pending batch and records progress.
 func (r *chunkRun) flush(ctx context.Context) error {
 	if len(r.batch) > 0 {
 		written := len(r.batch) // the discard hook counts documents as written without writing them
 		if !r.in.Hooks.DiscardWrites {
+			stopBeats := keepAlive(ctx, r.progress.RowsRead)
 			res, err := r.target.Write(ctx, r.collection, r.batch)
+			stopBeats()
 			if err != nil {
 				return fmt.Errorf("writing %d documents to %s: %w", len(r.batch), r.in.Plan.Name, err)
 			}
