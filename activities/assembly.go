@@ -7,11 +7,31 @@ import (
 	"time"
 
 	"github.com/relmongo/relmongo/internal/assemble"
+	"github.com/relmongo/relmongo/internal/contract"
 	"github.com/relmongo/relmongo/internal/convert"
 	"github.com/relmongo/relmongo/internal/project"
 	mongosink "github.com/relmongo/relmongo/internal/sink/mongo"
 	"github.com/relmongo/relmongo/internal/source"
 )
+
+// openPipeline opens a collection's source and target and prepares its document builder: what
+// CopyChunk and Verify both need before they read a range.
+func (a *Activities) openPipeline(ctx context.Context, conns contract.Connections, opts contract.Options,
+	plan *project.CollectionPlan) (source.Source, *mongosink.Target, *assemble.Builder, error) {
+	src, err := a.openSource(ctx, conns, opts)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	target, err := a.openTarget(ctx, conns)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	builder, err := newBuilder(plan, opts.SourceTimeZone, target)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return src, target, builder, nil
+}
 
 // newBuilder prepares the document builder of a collection for a target: the conversion rules of
 // the job's options and what the target cannot store. CopyChunk and Verify both use it, so a

@@ -152,15 +152,7 @@ func (a *Activities) CopyChunk(ctx context.Context, in contract.CopyChunkInput) 
 
 func (a *Activities) copyChunk(ctx context.Context, in contract.CopyChunkInput) (contract.CopyChunkResult, error) {
 	start := time.Now()
-	src, err := a.openSource(ctx, in.Connections, in.Options)
-	if err != nil {
-		return contract.CopyChunkResult{}, err
-	}
-	target, err := a.openTarget(ctx, in.Connections)
-	if err != nil {
-		return contract.CopyChunkResult{}, err
-	}
-	builder, err := newBuilder(&in.Plan, in.Options.SourceTimeZone, target)
+	src, target, builder, err := a.openPipeline(ctx, in.Connections, in.Options, &in.Plan)
 	if err != nil {
 		return contract.CopyChunkResult{}, err
 	}

@@ -65,15 +65,7 @@ func (r *verifyRun) beat(ctx context.Context, st verifyState) {
 // VERIFICATION events (at most verify.MaxListed per collection, then a summary); they are a
 // result, not an error: the activity fails only when it cannot verify.
 func (a *Activities) Verify(ctx context.Context, in contract.VerifyInput) (contract.VerifyResult, error) {
-	src, err := a.openSource(ctx, in.Connections, in.Options)
-	if err != nil {
-		return contract.VerifyResult{}, err
-	}
-	target, err := a.openTarget(ctx, in.Connections)
-	if err != nil {
-		return contract.VerifyResult{}, err
-	}
-	builder, err := newBuilder(&in.Plan, in.Options.SourceTimeZone, target)
+	src, target, builder, err := a.openPipeline(ctx, in.Connections, in.Options, &in.Plan)
 	if err != nil {
 		return contract.VerifyResult{}, err
 	}

@@ -285,40 +285,32 @@ func buildRelmongo(t *testing.T, dir string) string {
 	return bin
 }
 
-// workerProcess is a `relmongo worker` process of a bare stack.
-type workerProcess struct {
-	cmd *exec.Cmd
-	log string
-}
-
-func startWorker(t *testing.T, bin string, s *bareStack, name string, extraArgs ...string) *workerProcess {
+// waitResumed waits (at most 5 minutes) for job id to end after a crash at killedAt, and requires
+// it COMPLETED with exactly rows rows read: a retried chunk replaces its counters.
+func waitResumed(t *testing.T, api *apiclient.Client, id string, rows int64, killedAt time.Time) *apiclient.Job {
 	t.Helper()
-	logPath := filepath.Join(t.TempDir(), name+".log")
-	logFile, err := os.Create(logPath)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	final, err := api.WaitJob(ctx, id, 250*time.Millisecond, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Logf("job %s after the crash in %s", final.Status, time.Since(killedAt).Round(time.Second))
+	if final.Status != "COMPLETED" {
+		t.Fatalf("job ended %s: %+v", final.Status, final.FailureError)
+	}
+	if final.Statistics.TotalEventsSeen != rows {
+		t.Errorf("totalEventsSeen %d, want exactly %d (a retried chunk replaces its counters)", final.Statistics.TotalEventsSeen, rows)
+	}
+	return final
+}
+
+// startWorker starts a `relmongo worker` process on the bare stack s (killed at cleanup).
+func startWorker(t *testing.T, bin string, s *bareStack, name string, extraArgs ...string) *procHandle {
+	t.Helper()
 	args := append([]string{"worker", "--temporal-address", s.Dev.TemporalAddress(), "--namespace", s.Dev.Namespace(),
 		"--store", s.StorePath, "--log-level", "warn"}, extraArgs...)
-	cmd := exec.Command(bin, args...)
-	cmd.Env = append(os.Environ(), "RELMONGO_SECRET_KEY="+s.key)
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("starting %s: %v", name, err)
-	}
-	w := &workerProcess{cmd: cmd, log: logPath}
-	t.Cleanup(func() {
-		if cmd.ProcessState == nil {
-			_ = cmd.Process.Kill()
-			_ = cmd.Wait()
-		}
-		logFile.Close()
-		if t.Failed() {
-			b, _ := os.ReadFile(logPath)
-			t.Logf("%s log:\n%s", name, tail(string(b), 40))
-		}
-	})
-	return w
+	return startProcessEnv(t, bin, name, []string{"RELMONGO_SECRET_KEY=" + s.key}, args...)
 }
 
 func tail(s string, n int) string {
@@ -394,19 +386,7 @@ func TestCrashResume(t *testing.T) {
 
 	killedAt := time.Now()
 	startWorker(t, bin, s, "worker-2")
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	final, err := s.api.WaitJob(ctx, id, 250*time.Millisecond, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("job %s after the crash in %s", final.Status, time.Since(killedAt).Round(time.Second))
-	if final.Status != "COMPLETED" {
-		t.Fatalf("job ended %s: %+v", final.Status, final.FailureError)
-	}
-	if final.Statistics.TotalEventsSeen != rows {
-		t.Errorf("totalEventsSeen %d, want exactly %d (a retried chunk replaces its counters)", final.Statistics.TotalEventsSeen, rows)
-	}
+	waitResumed(t, s.api, id, rows, killedAt)
 	if n := checkSeriesCopy(t, srcURL, s.mongo, db, false); n != rows {
 		t.Errorf("%d documents, want %d", n, rows)
 	}

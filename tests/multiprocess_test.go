@@ -242,13 +242,19 @@ func (p *procHandle) output(t *testing.T) string {
 // startProcess starts bin with args, output to a log file shown when the test fails.
 func startProcess(t *testing.T, bin, name string, args ...string) *procHandle {
 	t.Helper()
+	return startProcessEnv(t, bin, name, nil, args...)
+}
+
+// startProcessEnv is startProcess with extra environment variables (KEY=value).
+func startProcessEnv(t *testing.T, bin, name string, env []string, args ...string) *procHandle {
+	t.Helper()
 	logPath := filepath.Join(t.TempDir(), name+".log")
 	logFile, err := os.Create(logPath)
 	if err != nil {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(bin, args...)
-	cmd.Env = os.Environ()
+	cmd.Env = append(os.Environ(), env...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("starting %s: %v", name, err)
