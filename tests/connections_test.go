@@ -267,6 +267,12 @@ func TestScheduleSavedConnection(t *testing.T) {
 	// The next run gets another job id, which is the scheduled time to the second.
 	firstAt := runTime(t, sid, runs[0].ID)
 	waitFor(t, 5*time.Second, "the next second", func() bool { return time.Now().UTC().Truncate(time.Second).After(firstAt) })
+	// The first run's job is COMPLETED slightly before its ScheduledRun workflow closes; a trigger
+	// while it is open would be skipped (overlap policy SKIP) and no second run would come.
+	waitFor(t, 30*time.Second, "the first run's workflow to close", func() bool {
+		d, err := e2e.stack.Temporal.ScheduleClient().GetHandle(ctx, sid).Describe(ctx)
+		return err == nil && len(d.Info.RunningWorkflows) == 0
+	})
 	scheduleAction(t, sid, "trigger", nil)
 	waitFor(t, time.Minute, "a failed run after the connection was deleted", func() bool {
 		for _, j := range scheduleJobs(t, sid) {
