@@ -19,12 +19,13 @@ import (
 // Exit codes of every command (documented in --help and the README). A job's end decides the
 // code of `jobs watch` and `jobs start --watch`; the other codes are shared by all commands.
 const (
-	exitOK          = 0   // success; for watch, the job COMPLETED
-	exitFailed      = 1   // the job FAILED, or an error not listed below
-	exitUsage       = 2   // bad flags or arguments, an unreadable input file, or a request the API refused (400, 404, 409, 413, 422)
-	exitCancelled   = 3   // the watched job was CANCELLED
-	exitAPI         = 4   // the API cannot be reached, refused the token (401, 403) or failed (5xx)
-	exitInterrupted = 130 // Ctrl-C stopped the command (a watched job keeps running)
+	exitOK           = 0   // success; for watch, the job COMPLETED
+	exitFailed       = 1   // the job FAILED, or an error not listed below
+	exitUsage        = 2   // bad flags or arguments, an unreadable input file, or a request the API refused (400, 404, 409, 413, 422)
+	exitCancelled    = 3   // the watched job was CANCELLED
+	exitAPI          = 4   // the API cannot be reached, refused the token (401, 403) or failed (5xx)
+	exitVerification = 5   // the watched job COMPLETED but its verification FAILED or was ABORTED
+	exitInterrupted  = 130 // Ctrl-C stopped the command (a watched job keeps running)
 )
 
 // exitCodesHelp is the exit code table printed by --help of the API commands.
@@ -35,6 +36,7 @@ const exitCodesHelp = `Exit codes:
        refused (400 invalid, 404 unknown id, 409 conflict, 422 cannot run); the API's message is printed
     3  the job was CANCELLED
     4  the API is unreachable, refused the token (401/403) or failed (5xx)
+    5  the job COMPLETED but its verification FAILED or was ABORTED (jobs logs --type ERROR lists why)
   130  interrupted by Ctrl-C (watching stops; the job keeps running)`
 
 // exitError carries the exit code an error should end the process with.

@@ -18,7 +18,7 @@ import (
 // advances one step per status poll.
 type fakeAPI struct {
 	mu       sync.Mutex
-	steps    []string // statuses the job goes through, one per GET /jobs/j1
+	steps    []string // statuses the job goes through, one per GET /jobs/j1 ("COMPLETED+FAILED": verification FAILED)
 	polls    int
 	lastBody string
 	lastPath string
@@ -39,8 +39,15 @@ func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if len(f.steps) > 0 {
 		status = f.steps[min(f.polls, len(f.steps)-1)]
 	}
+	verification := ""
+	if st, v, ok := strings.Cut(status, "+"); ok {
+		status, verification = st, v
+	}
 	job := func() string {
 		fail := ""
+		if verification != "" {
+			fail = `,"metadata":{"verificationRequested":true,"verificationStatus":"` + verification + `"}`
+		}
 		if status == "FAILED" {
 			fail = `,"failureError":{"errorType":"SOURCE","message":"syntax error at or near \"(\"","failedLocation":"genres","failedLocationType":"COLLECTION"}`
 		}
@@ -189,6 +196,9 @@ func TestWatchExitCodes(t *testing.T) {
 		{[]string{"RUNNING", "RUNNING", "COMPLETED"}, exitOK, []string{"job j1  RUNNING", "  genres  RUNNING  4/10 rows (40.0%)", "job j1 COMPLETED after 3s"}, ""},
 		{[]string{"RUNNING", "FAILED"}, exitFailed, []string{"failure: SOURCE: syntax error"}, `job j1 FAILED: SOURCE: syntax error at or near "(" (COLLECTION genres)`},
 		{[]string{"CANCELLED"}, exitCancelled, []string{"job j1 CANCELLED after 3s"}, "job j1 was CANCELLED"},
+		{[]string{"RUNNING+VERIFYING", "COMPLETED+VERIFIED"}, exitOK, []string{"verification VERIFYING", "verification: VERIFIED"}, ""},
+		{[]string{"RUNNING+VERIFYING", "COMPLETED+FAILED"}, exitVerification, []string{"verification: FAILED"},
+			"job j1 COMPLETED but its verification FAILED: see relmongo jobs logs j1 --type ERROR"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.steps[len(tc.steps)-1], func(t *testing.T) {

@@ -83,7 +83,7 @@ func watchJob(ctx context.Context, out io.Writer, c *apiclient.Client, id string
 			failingSince = time.Time{}
 			now := time.Now()
 			views := tracker.Update(now, tables)
-			status := cliview.StatusLine(job.ID, job.Status, views, time.Duration(job.Statistics.ElapsedSeconds)*time.Second)
+			status := cliview.StatusLine(job.ID, job.Status, job.VerificationText(), views, time.Duration(job.Statistics.ElapsedSeconds)*time.Second)
 			switch {
 			case asJSON:
 			case tty:
@@ -144,6 +144,11 @@ func finishWatch(out io.Writer, job *apiclient.Job, tables *apiclient.JobTables,
 	}
 	switch job.Status {
 	case "COMPLETED":
+		switch v := job.Metadata.VerificationStatus; v {
+		case "FAILED", "ABORTED":
+			// The copy finished but the check did not pass: scripts must not take it for success.
+			return &exitError{code: exitVerification, err: fmt.Errorf("job %s COMPLETED but its verification %s: see relmongo jobs logs %s --type ERROR", job.ID, v, job.ID)}
+		}
 		return nil
 	case "CANCELLED":
 		return &exitError{code: exitCancelled, err: fmt.Errorf("job %s was CANCELLED", job.ID)}

@@ -50,9 +50,29 @@ type Job struct {
 	FailureError            *FailureError `json:"failureError,omitempty"`
 	Statistics              JobStatistics `json:"statistics"`
 	JobUpdates              []Event       `json:"jobUpdates"`
+	Metadata                JobMetadata   `json:"metadata"`
 	Links                   struct {
 		TemporalUI string `json:"temporalUi"`
 	} `json:"links"`
+}
+
+// JobMetadata is the job status object's metadata: whether verification was requested and how it
+// went (VERIFYING, VERIFIED, FAILED, ABORTED, CANCELLED; empty until it starts).
+type JobMetadata struct {
+	VerificationRequested bool   `json:"verificationRequested"`
+	VerificationStatus    string `json:"verificationStatus,omitempty"`
+}
+
+// VerificationText is the job's verification state for people: "" when none was requested,
+// "pending" until it starts, else its status.
+func (j *Job) VerificationText() string {
+	switch {
+	case !j.Metadata.VerificationRequested:
+		return ""
+	case j.Metadata.VerificationStatus == "":
+		return "pending"
+	}
+	return j.Metadata.VerificationStatus
 }
 
 // UnmarshalJSON decodes the typed fields and keeps the whole object.

@@ -137,7 +137,7 @@ func TestTrackerAndLines(t *testing.T) {
 	if views[1].ETAKnown || views[1].Rate != 0 {
 		t.Fatalf("a pending collection has a rate or ETA: %+v", views[1])
 	}
-	status := StatusLine("j1", "RUNNING", views, 2*time.Second)
+	status := StatusLine("j1", "RUNNING", "", views, 2*time.Second)
 	if want := "job j1  RUNNING  500/3,500 rows (14.3%)  collections 0/2 done  250 rows/s  ETA 12s  elapsed 2s"; status != want {
 		t.Fatalf("status line\n%q\nwant\n%q", status, want)
 	}

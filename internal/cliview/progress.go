@@ -90,7 +90,7 @@ func Sum(views []CollectionView) Totals {
 
 // StatusLine is the job's line above the collections: status, rows, collections done, rate, ETA
 // and elapsed time.
-func StatusLine(id, status string, views []CollectionView, elapsed time.Duration) string {
+func StatusLine(id, status, verification string, views []CollectionView, elapsed time.Duration) string {
 	t := Sum(views)
 	rows := Thousands(t.Read) + "/" + Thousands(t.Estimated) + " rows"
 	if p := Percent(t.Read, t.Estimated); p != "" {
@@ -99,6 +99,9 @@ func StatusLine(id, status string, views []CollectionView, elapsed time.Duration
 	s := fmt.Sprintf("job %s  %s  %s  collections %d/%d done", id, status, rows, t.Done, t.Count)
 	if status == "RUNNING" {
 		s += "  " + FormatRate(t.Rate) + "  " + FormatETA(t.ETA, t.ETAKnown)
+	}
+	if verification != "" {
+		s += "  verification " + verification
 	}
 	return s + "  elapsed " + Duration(elapsed)
 }

@@ -61,6 +61,9 @@ func JobDetails(w io.Writer, j *apiclient.Job, tables *apiclient.JobTables) erro
 	if j.ScheduleID != "" {
 		fields = append(fields, []string{"Schedule", j.ScheduleID})
 	}
+	if v := j.VerificationText(); v != "" {
+		fields = append(fields, []string{"Verification", v})
+	}
 	if j.FailureError != nil {
 		fields = append(fields, []string{"Failure", Cell(FailureText(j.FailureError))})
 	}
@@ -105,6 +108,9 @@ func Summary(w io.Writer, j *apiclient.Job, tables *apiclient.JobTables) error {
 		Thousands(read), Thousands(written), Thousands(errs), len(tables.Collections))
 	if j.FailureError != nil {
 		fmt.Fprintf(w, "failure: %s\n", FailureText(j.FailureError))
+	}
+	if v := j.VerificationText(); v != "" {
+		fmt.Fprintf(w, "verification: %s\n", v)
 	}
 	return CollectionsTable(w, tables)
 }
