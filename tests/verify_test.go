@@ -114,7 +114,7 @@ func requireVerified(t *testing.T, j verifiedJob, evs []jobEvent, collections []
 }
 
 // TestVerifyChinookFlat: a clean copy of the flat Chinook project verifies in mode ALL and in mode
-// SAMPLE (default sampleSize 1000: track and playlist_track sample 100 groups of 10 rows).
+// SAMPLE (default sampleSize 1000: track and playlist_track sample 20 groups of 50 rows).
 func TestVerifyChinookFlat(t *testing.T) {
 	t.Parallel()
 	_, srcURL := chinookDB(t)
@@ -135,7 +135,7 @@ func TestVerifyChinookFlat(t *testing.T) {
 			map[string]any{"enabled": true})
 		requireVerified(t, j, evs, collections, "")
 		for _, e := range evs {
-			if e.LocationName == "tracks" && e.EventType == "INFO" && !strings.Contains(e.Message, "1000 documents compared (a sample of 100 groups of 10 rows") {
+			if e.LocationName == "tracks" && e.EventType == "INFO" && !strings.Contains(e.Message, "1000 documents compared (a sample of 20 groups of 50 rows") {
 				t.Errorf("tracks event %q, want a sample of 1000 documents", e.Message)
 			}
 		}

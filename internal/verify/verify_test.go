@@ -137,10 +137,10 @@ func TestPlanSample(t *testing.T) {
 	}{
 		{10, 1000, Sample{All: true}},
 		{1000, 1000, Sample{All: true}},
-		{1001, 1000, Sample{Groups: 100, GroupRows: 10, Step: 10}},
-		{3503, 1000, Sample{Groups: 100, GroupRows: 10, Step: 35}},
-		{100_000, 50, Sample{Groups: 50, GroupRows: 1, Step: 2000}},
-		{1000, 150, Sample{Groups: 75, GroupRows: 2, Step: 13}},
+		{1001, 1000, Sample{Groups: 20, GroupRows: 50, Step: 50}},
+		{3503, 1000, Sample{Groups: 20, GroupRows: 50, Step: 175}},
+		{100_000, 50, Sample{Groups: 16, GroupRows: 3, Step: 6250}},
+		{1000, 150, Sample{Groups: 18, GroupRows: 8, Step: 55}},
 	}
 	for _, tc := range tests {
 		got, err := PlanSample(tc.rows, tc.size)
