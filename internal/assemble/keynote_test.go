@@ -61,6 +61,15 @@ func TestLossyKeysAreRecordErrors(t *testing.T) {
 			},
 		},
 		{
+			name: "timestamptz key",
+			coll: project.Collection{Name: "c", Table: ref("instant")},
+			rows: []rec{{"at": time.Date(2024, 1, 1, 0, 0, 0, 100_000, time.UTC)}, {"at": time.Date(2024, 1, 1, 0, 0, 0, 4_000_000, time.UTC)}},
+			want: []string{
+				"error: at: the key column at has digits below the millisecond (2024-01-01T00:00:00.0001Z); as a BSON Date (milliseconds) the _id would collide with other rows that differ only below the millisecond",
+				`{"_id":{"$date":{"$numberLong":"1704067200004"}}}`,
+			},
+		},
+		{
 			name: "GENERATED key hashes the same truncated value",
 			coll: project.Collection{Name: "c", Table: ref("tk"), KeyHandling: project.KeyGenerated},
 			rows: []rec{{"k": wall(0, 0, 0, 100_000), "v": "first"}},
@@ -99,6 +108,7 @@ func TestLossyKeysAreRecordErrors(t *testing.T) {
 			f := newFixture(t)
 			f.cat.Tables = append(f.cat.Tables,
 				table("tk", []string{"k"}, nil, ts("k"), textCol("v")),
+				table("instant", []string{"at"}, nil, col("at", "timestamp with time zone", convert.KindTimestampTZ)),
 				table("sensor_reading", []string{"sensor", "at"}, nil, intCol("sensor"), ts("at"), textCol("v"), ts("seen")))
 			plan := f.plan(project.Settings{}, tc.coll)
 			b, err := New(plan, convert.Options{Location: tc.loc}, convert.TargetLimits{})
