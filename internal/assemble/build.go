@@ -163,6 +163,9 @@ func (a *assembly) convertRow(t *tableAsm, row source.Row) ([]bsoncore.Value, *R
 		if err := convert.CheckTarget(val, a.b.limits); err != nil {
 			return nil, a.recordError(t.columnName(i), err.Error()+" (the target cannot store it)")
 		}
+		if note&keyMergingNotes != 0 && t.parent == nil && c.KeyPart > 0 {
+			return nil, a.recordError(t.columnName(i), keyNoteReason(c.Name, row[i], note))
+		}
 		vals[i] = val
 		if note != 0 {
 			a.b.count(t.columnName(i), note)
