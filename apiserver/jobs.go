@@ -235,6 +235,10 @@ func (s *Server) prepareJob(w http.ResponseWriter, r *http.Request, req *createJ
 	if !ok {
 		return nil, false
 	}
+	if probs := tableFilterProblems(proj, *req.ProjectID, req.CollectionFilters, req.RelationalTableFilters); len(probs) > 0 {
+		s.writeError(w, http.StatusBadRequest, "invalid relationalTableFilters", strings.Join(probs, "; "), "")
+		return nil, false
+	}
 	use, ok := s.resolveSaved(w, r, req.JDBC, req.Mongo)
 	if !ok {
 		return nil, false
