@@ -14,10 +14,6 @@ import (
 	"github.com/relmongo/relmongo/internal/store"
 )
 
-// ErrTypeClosedOutside is failureError.errorType of a job whose workflow was closed in Temporal
-// (terminated, timed out, failed) without relmongo recording the job's end.
-const ErrTypeClosedOutside = "WorkflowClosedOutsideRelmongo"
-
 // unknownWorkflowGrace is how old a job must be before a workflow Temporal does not know is
 // taken as gone (deleted, or past the namespace retention) rather than not started yet: POST
 // /jobs records the job a moment before it starts the workflow.
@@ -40,7 +36,7 @@ func closedOutside(wf string) (status string, fe contract.FailureError) {
 	case "FAILED", "COMPLETED":
 		msg = "the job's workflow closed in Temporal (status " + wf + ") without recording the job's end"
 	}
-	return contract.StatusFailed, contract.FailureError{ErrorType: ErrTypeClosedOutside,
+	return contract.StatusFailed, contract.FailureError{ErrorType: contract.ErrTypeClosedOutside,
 		Message: msg + "; documents written so far are kept; start a new job"}
 }
 

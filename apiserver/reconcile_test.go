@@ -121,8 +121,8 @@ func TestControlReconcilesClosedWorkflow(t *testing.T) {
 				if len(j.FailureError) > 0 {
 					t.Errorf("a cancelled job has failureError %s", j.FailureError)
 				}
-			} else if fe.ErrorType != ErrTypeClosedOutside || fe.Message != tc.wantMessage || fe.FailureAt == "" {
-				t.Errorf("failureError %+v, want %s %q", fe, ErrTypeClosedOutside, tc.wantMessage)
+			} else if fe.ErrorType != contract.ErrTypeClosedOutside || fe.Message != tc.wantMessage || fe.FailureAt == "" {
+				t.Errorf("failureError %+v, want %s %q", fe, contract.ErrTypeClosedOutside, tc.wantMessage)
 			}
 			evs, err := st.ListEvents(context.Background(), "j1", 10, 0, "")
 			if err != nil || len(evs) != 1 {
