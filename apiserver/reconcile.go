@@ -99,3 +99,27 @@ func (s *Server) reconcile(ctx context.Context, j store.Job) (bool, error) {
 	s.log.Warn("job reconciled with its closed workflow", "job_id", j.ID, "from", j.Status, "to", status, "workflow_status", wf)
 	return true, nil
 }
+
+// reconcileTarget reconciles the in-progress jobs of project projectID on target targetKey whose
+// workflows have closed, and reports whether any was. POST /jobs calls it when such a job refuses
+// admission, so a job terminated outside relmongo does not block its target until someone stops
+// it. Problems only leave the refusal as it is, so they are logged.
+func (s *Server) reconcileTarget(ctx context.Context, projectID, targetKey string) bool {
+	jobs, err := s.store.ListJobs(ctx, store.JobFilter{ProjectID: projectID, InProgress: true})
+	if err != nil {
+		s.log.Warn("listing in-progress jobs to reconcile", "project_id", projectID, "error", err)
+		return false
+	}
+	freed := false
+	for _, j := range jobs {
+		if j.TargetKey != targetKey {
+			continue
+		}
+		changed, err := s.reconcile(ctx, j)
+		if err != nil {
+			s.log.Warn("asking Temporal about an in-progress job", "job_id", j.ID, "error", err)
+		}
+		freed = freed || changed
+	}
+	return freed
+}

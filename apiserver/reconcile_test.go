@@ -182,3 +182,21 @@ func TestReconcileLeavesRunningWorkflows(t *testing.T) {
 		t.Errorf("job %s, want RUNNING untouched", j.Status)
 	}
 }
+
+// TestReconcileTarget: admission reconciles the closed jobs of its project and target only.
+func TestReconcileTarget(t *testing.T) {
+	s, st, _ := reconcileServer(t, contract.StatusRunning, enumspb.WORKFLOW_EXECUTION_STATUS_TERMINATED)
+	ctx := context.Background()
+	if s.reconcileTarget(ctx, "p1", "other-target") || s.reconcileTarget(ctx, "p2", "t") {
+		t.Fatal("reconciled a job of another target or project")
+	}
+	if j, _ := st.GetJob(ctx, "j1"); j.Status != contract.StatusRunning {
+		t.Fatalf("job %s, want RUNNING", j.Status)
+	}
+	if !s.reconcileTarget(ctx, "p1", "t") {
+		t.Fatal("the closed job of the target was not reconciled")
+	}
+	if j, _ := st.GetJob(ctx, "j1"); j.Status != contract.StatusFailed {
+		t.Fatalf("job %s, want FAILED", j.Status)
+	}
+}

@@ -9,7 +9,8 @@ import (
 
 // TestStopAfterOutsideTerminate: a running job whose workflow is terminated in Temporal (as from
 // the Temporal Web UI) is reconciled by stop: FAILED with a failureError saying so and an ERROR
-// event, and a new job on the same project and target is admitted and completes.
+// event, and a new job on the same project and target is admitted and completes. A terminated job
+// nobody stops is reconciled by the admission of the next job on its target.
 func TestStopAfterOutsideTerminate(t *testing.T) {
 	t.Parallel()
 	db, srcURL := seriesDB(t, 20_000)
@@ -38,10 +39,20 @@ func TestStopAfterOutsideTerminate(t *testing.T) {
 		t.Errorf("ERROR events %v: want the reconciliation", errs)
 	}
 	expectControl(t, e2e.api, id, "stop", http.StatusConflict) // an ended job
+
+	// Terminated again, and nobody stops it: the next job's admission reconciles it.
+	id2 := startJob(t, body)
+	waitFor(t, time.Minute, "the second job running", func() bool { return getJob(t, e2e.api, id2).Status == "RUNNING" })
+	if err := e2e.stack.Temporal.TerminateWorkflow(context.Background(), id2, "", "terminated by a tester"); err != nil {
+		t.Fatal(err)
+	}
 	delete(body, "testHooks")
 	next := runJob(t, body)
 	if next.Statistics.TotalEventsSeen != 20_000 {
 		t.Fatalf("the next job read %d rows, want 20000", next.Statistics.TotalEventsSeen)
+	}
+	if j := getJob(t, e2e.api, id2); j.Status != "FAILED" || j.FailureError == nil || j.FailureError.Message != want {
+		t.Errorf("second terminated job: %s %+v, want FAILED with %q", j.Status, j.FailureError, want)
 	}
 	checkSeriesCopy(t, srcURL, e2e.mongo, db, false)
 }
