@@ -150,7 +150,22 @@ func (s *Server) controlJob(action string) http.HandlerFunc {
 			return
 		}
 		if d.signal != "" {
-			if !s.signalJob(w, r, id, action, d.signal) {
+			closed, ok := s.signalJob(w, r, id, action, d.signal)
+			if !ok {
+				return
+			}
+			if closed {
+				s.afterClosed(w, r, j, action)
+				return
+			}
+		}
+		if action == actionStop && j.Status == contract.StatusCancelling {
+			// Stop sends no signal to a stopping job, so ask Temporal whether its workflow
+			// is gone (terminated while stopping): otherwise the job would stay CANCELLING.
+			if changed, err := s.reconcile(r.Context(), j); err != nil {
+				s.log.Warn("asking Temporal about a stopping job", "job_id", id, "error", err)
+			} else if changed {
+				s.respondJob(w, r, id)
 				return
 			}
 		}
@@ -173,9 +188,10 @@ func (s *Server) controlJob(action string) http.HandlerFunc {
 	}
 }
 
-// signalJob sends a control signal to the job's workflow; it writes the error response and
-// returns false when that fails.
-func (s *Server) signalJob(w http.ResponseWriter, r *http.Request, id, action, signal string) bool {
+// signalJob sends a control signal to the job's workflow. closed reports that the workflow has
+// closed in Temporal (it can take no signal). On another failure it writes the error response
+// and returns ok false.
+func (s *Server) signalJob(w http.ResponseWriter, r *http.Request, id, action, signal string) (closed, ok bool) {
 	ctx, cancel := context.WithTimeout(r.Context(), signalTimeout)
 	defer cancel()
 	var arg any
@@ -184,29 +200,52 @@ func (s *Server) signalJob(w http.ResponseWriter, r *http.Request, id, action, s
 	}
 	err := s.temporal.SignalWorkflow(ctx, id, "", signal, arg)
 	if err == nil {
-		return true
+		return false, true
 	}
 	var nf *serviceerror.NotFound
 	if errors.As(err, &nf) {
-		// The workflow has closed: normally the job record is terminal already.
-		j, gerr := s.store.GetJob(r.Context(), id)
-		if gerr != nil {
-			s.storeError(w, gerr, "job "+id)
-			return false
-		}
-		if contract.IsTerminal(j.Status) || j.Status == contract.StatusCleaningUp {
-			msg, desc := conflictText(action, j.Status)
-			s.writeError(w, http.StatusConflict, msg, desc, id)
-			return false
-		}
-		s.writeError(w, http.StatusConflict, "the job's workflow is no longer running in Temporal",
-			"its record still says "+j.Status+"; the workflow was probably terminated outside relmongo (see the job's link to the Temporal Web UI)", id)
-		return false
+		return true, true
 	}
 	s.log.Error("signalling job", "job_id", id, "signal", signal, "error", err)
 	s.writeError(w, http.StatusServiceUnavailable, "the job could not be "+pastTense(action)+": Temporal did not accept the request",
 		"check that Temporal is reachable and retry", id)
-	return false
+	return false, false
+}
+
+// afterClosed answers a control request on job j whose workflow has closed. Normally the workflow
+// recorded the job's end first; if not (it was terminated outside relmongo), the job is
+// reconciled: FAILED, or CANCELLED for a cancelled workflow. Stop then answers 200 with the
+// reconciled job, since the job is stopped and its target free (API.md, Jobs closed outside
+// relmongo); pause and resume answer 409, as for any ended job.
+func (s *Server) afterClosed(w http.ResponseWriter, r *http.Request, j store.Job, action string) {
+	changed, err := s.reconcile(r.Context(), j)
+	if err != nil {
+		s.log.Error("reconciling job with Temporal", "job_id", j.ID, "error", err)
+		s.writeError(w, http.StatusServiceUnavailable, "the job could not be "+pastTense(action)+": its workflow has closed but Temporal could not tell how",
+			"check that Temporal is reachable and retry", j.ID)
+		return
+	}
+	if changed && action == actionStop {
+		s.respondJob(w, r, j.ID)
+		return
+	}
+	cur, err := s.store.GetJob(r.Context(), j.ID)
+	if err != nil {
+		s.storeError(w, err, "job "+j.ID)
+		return
+	}
+	if slices.Contains(reached[action], cur.Status) {
+		s.respondJob(w, r, j.ID)
+		return
+	}
+	if contract.IsTerminal(cur.Status) || cur.Status == contract.StatusCleaningUp {
+		msg, desc := conflictText(action, cur.Status)
+		s.writeError(w, s.controlConflict(action), msg, desc, j.ID)
+		return
+	}
+	// Temporal does not know the workflow, and the job is too recent to call it gone.
+	s.writeError(w, http.StatusConflict, "the job's workflow is not running in Temporal",
+		"its record says "+cur.Status+"; if the job was just created its workflow is starting: retry in a minute", j.ID)
 }
 
 // reached lists, per action, the statuses that mean the workflow has applied the request.

@@ -87,8 +87,14 @@ func (s *Server) createJob(w http.ResponseWriter, r *http.Request) {
 	}
 	// The 409 rules are checked in the transaction that creates the job, so that two API servers
 	// sharing a store cannot both admit a job for the same project and target.
-	err := s.store.CreateJobAdmitted(r.Context(), job, store.Admission{ExclusiveTarget: true, MaxInProgress: s.cfg.MaxConcurrentJobs})
+	admission := store.Admission{ExclusiveTarget: true, MaxInProgress: s.cfg.MaxConcurrentJobs}
+	err := s.store.CreateJobAdmitted(r.Context(), job, admission)
 	var refused *store.AdmissionError
+	if errors.As(err, &refused) && refused.SameTarget && s.reconcileTarget(r.Context(), *req.ProjectID, targetKey) {
+		// The blocking job's workflow had closed without recording its end: now that it has,
+		// the target is free.
+		err = s.store.CreateJobAdmitted(r.Context(), job, admission)
+	}
 	switch {
 	case errors.As(err, &refused) && refused.SameTarget:
 		s.writeError(w, s.status(http.StatusConflict, legacyJobConflict), "another job of this project is in progress on the same target database",
@@ -233,6 +239,10 @@ type preparedJob struct {
 func (s *Server) prepareJob(w http.ResponseWriter, r *http.Request, req *createJobRequest) (*preparedJob, bool) {
 	proj, ok := s.loadProject(w, r, *req.ProjectID)
 	if !ok {
+		return nil, false
+	}
+	if probs := tableFilterProblems(proj, *req.ProjectID, req.CollectionFilters, req.RelationalTableFilters); len(probs) > 0 {
+		s.writeError(w, http.StatusBadRequest, "invalid relationalTableFilters", strings.Join(probs, "; "), "")
 		return nil, false
 	}
 	use, ok := s.resolveSaved(w, r, req.JDBC, req.Mongo)

@@ -62,6 +62,13 @@ func TestBadJobRequests(t *testing.T) {
 			m["mongodbConnectionDetails"] = map[string]any{"connectionString": "mongodb://127.0.0.1:1/x?serverSelectionTimeoutMS=1000"}
 		}), 422, "target"},
 		{"collection filter names an unknown collection", with(func(m map[string]any) { m["collectionFilters"] = []string{"nope"} }), 422, "nope"},
+		{"table filter names a table the project does not have", with(func(m map[string]any) {
+			m["relationalTableFilters"] = map[string]any{"public": map[string]any{"nosuch": map[string]any{"whereClause": "1=1"}}}
+		}), 400, "relationalTableFilters names public.nosuch, which is not a table of project " + projectID + " (its tables: public.album, "},
+		{"table filter names a table outside collectionFilters", with(func(m map[string]any) {
+			m["collectionFilters"] = []string{"genres"}
+			m["relationalTableFilters"] = map[string]any{"public": map[string]any{"track": map[string]any{"whereClause": "1=1"}}}
+		}), 400, "relationalTableFilters names public.track, which is not migrated by this job"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -66,6 +66,9 @@ const (
 	ErrTypeTarget      = "TargetError"
 	ErrTypeRecordLimit = "RecordErrorLimitExceeded"
 	ErrTypeInternal    = "InternalError"
+	// ErrTypeClosedOutside is not raised by an activity: the API records it for an in-progress
+	// job whose workflow closed in Temporal (terminated, timed out) without recording its end.
+	ErrTypeClosedOutside = "WorkflowClosedOutsideRelmongo"
 )
 
 // Signal and query names of job control (API.md, States and control). Pause and resume carry an
