@@ -270,12 +270,13 @@ func rowBytes(row source.Row) int64 {
 // heartbeat timeout.
 const keepAliveEvery = 15 * time.Second
 
-// keepAlive heartbeats every keepAliveEvery until stop is called. A batch write can legitimately
-// outlast the heartbeat timeout (on FerretDB the delete+insert rewrite of existing documents scans
-// the collection and may run up to its own five-minute bound): without these heartbeats Temporal
-// would time the attempt out and retry the chunk, which then rewrites again, for ever. Only a
-// write in flight is kept alive, so a worker that hangs elsewhere still times out.
-func keepAlive(ctx context.Context, rowsRead int64) (stop func()) {
+// keepAlive heartbeats details every keepAliveEvery until stop is called. One operation can
+// legitimately outlast the heartbeat timeout (on FerretDB the delete+insert rewrite of existing
+// documents, a count or a find by _id scans the collection): without these heartbeats Temporal
+// would time the attempt out and retry it, which then runs the same operation again, for ever.
+// Callers keep only such operations alive, so a worker that hangs elsewhere still times out;
+// details must be the attempt's last resumable position (what a retry reads back).
+func keepAlive(ctx context.Context, details any) (stop func()) {
 	done := make(chan struct{})
 	finished := make(chan struct{})
 	go func() {
@@ -289,7 +290,7 @@ func keepAlive(ctx context.Context, rowsRead int64) (stop func()) {
 			case <-ctx.Done():
 				return
 			case <-t.C:
-				activity.RecordHeartbeat(ctx, rowsRead)
+				activity.RecordHeartbeat(ctx, details)
 			}
 		}
 	}()

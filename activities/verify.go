@@ -76,7 +76,10 @@ func (a *Activities) Verify(ctx context.Context, in contract.VerifyInput) (contr
 		}
 	}
 	if !r.st.Counted {
-		if err := r.count(ctx, a.Store); err != nil {
+		stopBeats := keepAlive(ctx, r.st)
+		err := r.count(ctx, a.Store)
+		stopBeats()
+		if err != nil {
 			return contract.VerifyResult{}, err
 		}
 		r.beat(ctx, r.st)
@@ -170,6 +173,7 @@ func (r *verifyRun) compare(ctx context.Context) error {
 
 // plan returns the key of the n-th selected row after `after` (at most one boundary).
 func (r *verifyRun) plan(ctx context.Context, after []string, n int64) ([][]string, bool, error) {
+	defer keepAlive(ctx, r.st)()
 	pctx, cancel := context.WithTimeout(ctx, stmtTimeout(r.in.Hooks))
 	defer cancel()
 	uppers, done, err := r.src.PlanChunks(pctx, r.in.Plan.Root, after, n, 1)
@@ -185,7 +189,9 @@ func (r *verifyRun) compareAll(ctx context.Context) error {
 		pin := contract.PlanChunksInput{JobID: r.in.JobID, Plan: r.in.Plan, Options: r.in.Options,
 			After: r.st.Pos, FirstSeq: r.st.Index, MaxChunks: verifyPlanBatch, Hooks: r.in.Hooks}
 		pctx, cancel := context.WithTimeout(ctx, stmtTimeout(r.in.Hooks))
+		stopBeats := keepAlive(ctx, r.st)
 		uppers, done, closed, err := planRange(pctx, r.src, pin)
+		stopBeats()
 		cancel()
 		if err != nil {
 			return timeoutError(pctx, ctx, fmt.Sprintf("planning the verification of %s", r.in.Plan.Root.Table), err)
@@ -217,6 +223,9 @@ func (r *verifyRun) compareRange(ctx context.Context, lower, upper []string) err
 	}
 	defer snap.Close(context.WithoutCancel(ctx)) //nolint:errcheck // read-only
 	saved := r.st
+	// A range is re-read and fetched from the target as a few long operations (a find by _id can
+	// scan the collection on FerretDB): keep the attempt alive with the position it resumes from.
+	defer keepAlive(ctx, saved)()
 	c := &verify.Checker{Tally: r.st.Tally, Key: mongosink.IDKey,
 		Find: func(ctx context.Context, ids []bson.RawValue) (map[string]bson.Raw, error) {
 			r.beat(ctx, saved) // liveness; the position moves only after the range
